@@ -1,0 +1,3 @@
+from llamax_cli.cli import main
+
+main()

@@ -1,0 +1,185 @@
+"""The `llamax` command line: parse, call the pipeline, render. No translation logic here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import click
+import typer
+
+from llamax_cli import __version__
+from llamax_cli.errors import Interrupted, LlamaxError, OutputClosed
+
+app = typer.Typer(
+    name="llamax",
+    help="Translate text between 102 languages with LLaMAX models, on your own machine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+def guarded(command):
+    """Keep broken pipes and Ctrl-C away from click, which would misreport them."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:
+            raise OutputClosed() from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"llamax {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.",
+                               envvar="LLAMAX_DEBUG"),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    _state["debug"] = debug
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"llamax: {message}\n")
+    sys.stderr.flush()
+
+
+@app.command()
+@guarded
+def translate(
+    files: List[str] = typer.Argument(None, metavar="[FILES]...",
+                                      help="Files to translate; '-' or nothing reads stdin."),
+    to: str = typer.Option(None, "--to", help="Target language: name or code (sw, German, zh-TW)."),
+    from_: str = typer.Option("auto", "--from", help="Source language, or 'auto' to detect it."),
+    text: Optional[str] = typer.Option(None, "-t", "--text", help="Translate this text."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE (one input)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir",
+                                           help="Write each input to DIR/<its name>."),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="GGUF path, or registry name[:quant]."),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help="Print the exact prompts; load no model."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per unit (JSON Lines)."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1,
+                                             help="Token limit per unit [default: auto]."),
+    temperature: float = typer.Option(0.0, "--temperature", min=0.0,
+                                      help="0 is greedy (deterministic)."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed, when --temperature > 0."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1,
+                                          help="CPU threads [default: physical cores]."),
+    gpu_layers: Optional[int] = typer.Option(
+        None, "--gpu-layers", help="Layers to offload; -1 all [default: all if a GPU backend]."),
+    ctx: int = typer.Option(2048, "--ctx", min=64, help="Context size in tokens."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Nothing on stderr but errors."),
+    verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own log."),
+) -> None:
+    """Translate files, stdin or --text; the translation streams to stdout."""
+    from llamax_cli import jobs
+
+    if to is None:
+        raise UsageError("missing --to: which language should I translate into?")
+    job = jobs.TranslateJob(
+        files=files or [], text=text, to=to, from_=from_, output=output, out_dir=out_dir,
+        model=model, dry_run=dry_run, as_json=as_json, max_tokens=max_tokens,
+        temperature=temperature, seed=seed, threads=threads, gpu_layers=gpu_layers, ctx=ctx,
+        quiet=quiet, verbose=verbose)
+    jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
+
+
+@app.command()
+@guarded
+def languages(as_json: bool = typer.Option(False, "--json", help="JSON Lines output.")) -> None:
+    """List the 102 languages LLaMAX translates, with their codes."""
+    from llamax_cli.languages import all_languages
+
+    langs = all_languages()
+    if as_json:
+        for lang in langs:
+            typer.echo(json.dumps(lang.__dict__, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("code", "name", "ISO 639-3", "Flores-200", "script", box=None)
+    for lang in langs:
+        table.add_row(lang.code, lang.name, lang.iso639_3, lang.flores200, lang.script)
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point: map every failure to its exit code and one line on stderr."""
+    debug = os.environ.get("LLAMAX_DEBUG", "") not in ("", "0") or "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        _exit(exc.exit_code)
+    except click.ClickException as exc:  # usage errors: click formats them, exit 2
+        exc.show()
+        _exit(exc.exit_code)
+    except (Interrupted, KeyboardInterrupt):
+        if debug:
+            raise
+        warn("interrupted")
+        _exit(130)
+    except (OutputClosed, BrokenPipeError):
+        # The reader went away (`| head -1`): stop quietly, as a Unix filter does.
+        _silence_stdout()
+        _exit(141)
+    except LlamaxError as exc:
+        if debug:
+            raise
+        _silence_stdout_if_broken()
+        warn(f"error: {exc}")
+        _exit(exc.exit_code)
+    _flush_or_silence()
+    _exit(0)
+
+
+def _exit(code: int) -> None:
+    sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def _silence_stdout_if_broken() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _flush_or_silence() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        _exit(141)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The engine interface: what the pipeline needs from anything that generates text.
+
+Implementations: `engine.llama` (llama.cpp in-process). Nothing outside this package
+imports llama_cpp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Protocol, Sequence
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.0  # 0 is greedy
+    seed: int = 0
+    ignore_eos: bool = False  # for fixed-length benchmarks
+
+
+@dataclass
+class Request:
+    prompt: str
+    max_tokens: int
+    # Asked after each piece has been consumed; True ends this sequence early.
+    should_stop: Callable[[], bool] = field(default=lambda: False)
+
+
+@dataclass
+class Event:
+    index: int  # which request this piece belongs to
+    text: str
+    done: bool = False
+    finish_reason: str | None = None  # "eog", "stop" (asked to), "length"
+    n_prompt_tokens: int = 0
+    n_tokens: int = 0  # generated so far
+
+
+class Engine(Protocol):
+    n_ctx: int
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,262 @@
+"""llama.cpp in-process, through llama-cpp-python's low-level C API.
+
+We drive llama.cpp directly rather than through `Llama.create_completion`, for three reasons
+measured or verified on 0.3.36: the high-level streaming path re-detokenizes the whole
+completion at every token (cost grows with output length), its `verbose=False` redirects the
+process's fds during load while losing errors, and we need our own decode loop for the batched
+engine anyway. Incremental detokenization here costs one cached dict lookup per token.
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import ctypes
+import os
+import sys
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.errors import LlamaxError
+
+_ALL_LAYERS = 0x7FFFFFFF
+# ggml's levels today (llama_cpp._logger's table is older): 1 debug, 2 info, 3 warn, 4 error.
+_LOG_LEVEL_ERROR, _LOG_LEVEL_CONT = 4, 5
+
+
+class _LlamaLog:
+    """llama.cpp's own log, routed through one callback: silent unless verbose.
+
+    The last error lines are kept so a failed load can say why in one line.
+    """
+
+    def __init__(self) -> None:
+        self.verbose = False
+        self.errors: collections.deque[str] = collections.deque(maxlen=8)
+        self._last_level = 0
+        self._callback = None  # a reference must outlive the C side's use of it
+
+    def install(self, lib) -> None:
+        if self._callback is None:
+            self._callback = lib.llama_log_callback(self._on_log)
+        lib.llama_log_set(self._callback, ctypes.c_void_p(0))
+
+    def _on_log(self, level: int, text: bytes, _user_data) -> None:
+        level = self._last_level if level == _LOG_LEVEL_CONT else level
+        self._last_level = level
+        line = text.decode("utf-8", "replace")
+        if level == _LOG_LEVEL_ERROR and line.strip():
+            self.errors.append(line.strip())
+        if self.verbose:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+_LOG = _LlamaLog()
+
+
+def _lib():
+    import llama_cpp.llama_cpp as lib  # heavy import: only when a model is really needed
+
+    _LOG.install(lib)
+    return lib
+
+
+def supports_gpu_offload() -> bool:
+    return bool(_lib().llama_supports_gpu_offload())
+
+
+def default_threads() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        n = os.cpu_count() or 1
+    # Decoding is memory-bound: beyond the physical cores, SMT siblings only add contention.
+    return n if n <= 4 else max(n // 2, 1)
+
+
+def check_gguf(path: Path) -> None:
+    """Refuse what llama.cpp would refuse, with a clearer message."""
+    if not path.exists():
+        raise LlamaxError(f"model file not found: {path}")
+    if not path.is_file():
+        raise LlamaxError(f"model path is not a file: {path}")
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise LlamaxError(f"cannot read model {path}: {exc.strerror}") from None
+    if magic != b"GGUF":
+        raise LlamaxError(f"{path} is not a GGUF model file")
+
+
+class LlamaEngine:
+    """One model and one context, kept for the whole run so the prompt prefix is reused."""
+
+    def __init__(self, model_path: str | os.PathLike, *, n_ctx: int = 2048,
+                 n_threads: int | None = None, n_gpu_layers: int | None = None,
+                 n_batch: int = 512, verbose: bool = False):
+        path = Path(model_path)
+        check_gguf(path)
+        lib = self._lib = _lib()
+        _LOG.verbose = verbose
+        _LOG.errors.clear()
+        lib.llama_backend_init()
+
+        if n_gpu_layers is None:
+            n_gpu_layers = -1 if lib.llama_supports_gpu_offload() else 0
+        mparams = lib.llama_model_default_params()
+        mparams.n_gpu_layers = _ALL_LAYERS if n_gpu_layers < 0 else n_gpu_layers
+        self._model = lib.llama_model_load_from_file(str(path).encode(), mparams)
+        if not self._model:
+            raise LlamaxError(f"cannot load model {path}: {self._load_error()}")
+        self._vocab = lib.llama_model_get_vocab(self._model)
+
+        threads = n_threads or default_threads()
+        n_ctx_train = lib.llama_model_n_ctx_train(self._model)
+        cparams = lib.llama_context_default_params()
+        cparams.n_ctx = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
+        cparams.n_batch = cparams.n_ubatch = n_batch
+        cparams.n_seq_max = 1
+        cparams.n_threads = cparams.n_threads_batch = threads
+        cparams.no_perf = True
+        self._ctx = lib.llama_init_from_model(self._model, cparams)
+        if not self._ctx:
+            lib.llama_model_free(self._model)
+            raise LlamaxError(f"cannot create a context of {cparams.n_ctx} tokens: "
+                              f"{self._load_error('out of memory?')}")
+        self.n_ctx = lib.llama_n_ctx(self._ctx)
+        self.n_threads = threads
+        self.n_gpu_layers = n_gpu_layers
+        self._n_batch = n_batch
+        self._memory = lib.llama_get_memory(self._ctx)
+        self._batch = lib.llama_batch_init(n_batch, 0, 1)
+        self._cached: list[int] = []  # tokens whose KV entries sit in sequence 0
+        self._pieces: dict[int, bytes] = {}
+        self._piece_buf = ctypes.create_string_buffer(256)
+
+    @staticmethod
+    def _load_error(default: str = "the file is corrupt, truncated or not a model") -> str:
+        for line in _LOG.errors:  # the first error is the cause; later ones are consequences
+            # llama.cpp prefixes its errors with the function name: keep the reason.
+            reason = line.split(": ", 1)[-1] if ": " in line else line
+            if reason:
+                return reason.rstrip(".")
+        return default
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def tokenize(self, text: str, *, add_special: bool = True) -> list[int]:
+        data = text.encode("utf-8")
+        n_max = len(data) + 8
+        buf = (self._lib.llama_token * n_max)()
+        # parse_special=False: text a user typed can never become a control token.
+        n = self._lib.llama_tokenize(self._vocab, data, len(data), buf, n_max, add_special, False)
+        if n < 0:
+            n_max = -n
+            buf = (self._lib.llama_token * n_max)()
+            n = self._lib.llama_tokenize(self._vocab, data, len(data), buf, n_max, add_special, False)
+        return list(buf[:n])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text, add_special=False))
+
+    def _piece(self, token: int) -> bytes:
+        piece = self._pieces.get(token)
+        if piece is None:
+            n = self._lib.llama_token_to_piece(self._vocab, token, self._piece_buf, 256, 0, False)
+            piece = self._piece_buf.raw[:max(n, 0)]
+            self._pieces[token] = piece
+        return piece
+
+    # -- decoding -------------------------------------------------------------------------
+
+    def _decode(self, tokens: Sequence[int], start: int, want_logits_last: bool) -> None:
+        batch = self._batch
+        for i, token in enumerate(tokens):
+            batch.token[i] = token
+            batch.pos[i] = start + i
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = 0
+            batch.logits[i] = 0
+        if want_logits_last:
+            batch.logits[len(tokens) - 1] = 1
+        batch.n_tokens = len(tokens)
+        rc = self._lib.llama_decode(self._ctx, batch)
+        if rc != 0:
+            self._cached = self._cached[:start]
+            raise LlamaxError(f"llama.cpp failed to decode (code {rc}): {self._load_error('')}")
+        self._cached.extend(tokens)
+
+    def _prefill(self, tokens: list[int]) -> None:
+        keep = 0
+        for a, b in zip(self._cached, tokens):
+            if a != b:
+                break
+            keep += 1
+        keep = min(keep, len(tokens) - 1)  # the last prompt token must be decoded for its logits
+        self._lib.llama_memory_seq_rm(self._memory, 0, keep, -1)
+        del self._cached[keep:]
+        for start in range(keep, len(tokens), self._n_batch):
+            chunk = tokens[start:start + self._n_batch]
+            self._decode(chunk, start, want_logits_last=start + len(chunk) == len(tokens))
+
+    def _sampler(self, sampling: Sampling):
+        lib = self._lib
+        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        if sampling.temperature <= 0:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
+        else:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_min_p(0.05, 1))
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_temp(sampling.temperature))
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(sampling.seed))
+        return chain
+
+    def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]:
+        sampler = self._sampler(sampling)
+        try:
+            for index, request in enumerate(requests):
+                yield from self._generate_one(index, request, sampling, sampler)
+        finally:
+            self._lib.llama_sampler_free(sampler)
+
+    def _generate_one(self, index: int, request: Request, sampling: Sampling,
+                      sampler) -> Iterator[Event]:
+        lib, ctx, vocab = self._lib, self._ctx, self._vocab
+        tokens = self.tokenize(request.prompt)
+        if len(tokens) >= self.n_ctx:
+            raise LlamaxError(f"a prompt of {len(tokens)} tokens does not fit the context of "
+                              f"{self.n_ctx}; raise --ctx or shorten the input")
+        max_new = min(request.max_tokens, self.n_ctx - len(tokens))
+        self._prefill(tokens)
+        lib.llama_sampler_reset(sampler)
+        utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+        n, reason = 0, "length"
+        while n < max_new:
+            token = lib.llama_sampler_sample(sampler, ctx, -1)
+            if lib.llama_vocab_is_eog(vocab, token) and not sampling.ignore_eos:
+                reason = "eog"
+                break
+            n += 1
+            yield Event(index, utf8.decode(self._piece(token)), n_tokens=n)
+            if request.should_stop():
+                reason = "stop"
+                break
+            if n < max_new:
+                self._decode((token,), len(self._cached), want_logits_last=True)
+        yield Event(index, utf8.decode(b"", final=True), done=True, finish_reason=reason,
+                    n_prompt_tokens=len(tokens), n_tokens=n)
+
+    def close(self) -> None:
+        if getattr(self, "_ctx", None):
+            self._lib.llama_batch_free(self._batch)
+            self._lib.llama_free(self._ctx)
+            self._lib.llama_model_free(self._model)
+            self._ctx = self._model = None
+
+    def __enter__(self) -> LlamaEngine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

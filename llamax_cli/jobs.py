@@ -1,0 +1,195 @@
+"""What `llamax translate` does with its options: check everything that can be checked before
+a model loads, then run the pipeline once per input and route its output.
+
+Order matters for the user: usage errors first (exit 2), then unreadable inputs and
+unwritable outputs (exit 1), then detection, and only then the slow model load.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, TextIO
+
+from llamax_cli import languages, translate
+from llamax_cli.detect import Detection, detect
+from llamax_cli.engine import Sampling
+from llamax_cli.errors import LlamaxError, UsageError
+from llamax_cli.languages import Language
+from llamax_cli.segment import Document, segment_text
+from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, text_source
+
+
+@dataclass
+class TranslateJob:
+    files: list[str]
+    to: str
+    text: Optional[str] = None
+    from_: str = "auto"
+    output: Optional[Path] = None
+    out_dir: Optional[Path] = None
+    model: Optional[str] = None
+    dry_run: bool = False
+    as_json: bool = False
+    max_tokens: Optional[int] = None
+    temperature: float = 0.0
+    seed: int = 0
+    threads: Optional[int] = None
+    gpu_layers: Optional[int] = None
+    ctx: int = 2048
+    quiet: bool = False
+    verbose: bool = False
+
+
+@dataclass
+class _Task:
+    source: Source
+    doc: Document
+    src: Language
+    detection: Optional[Detection] = None
+    sink: Optional[AtomicOutput] = None
+    results: list = field(default_factory=list)
+
+
+def _check_usage(job: TranslateJob) -> None:
+    if job.text is not None and job.files:
+        raise UsageError("give either FILES or --text, not both")
+    if job.output and job.out_dir:
+        raise UsageError("give either -o or --out-dir, not both")
+    if job.output and len(job.files) > 1:
+        raise UsageError("-o takes one input; use --out-dir for several files")
+    if job.out_dir and (job.text is not None or not job.files or STDIN in job.files):
+        raise UsageError("--out-dir needs named files (stdin and --text have no name)")
+    if job.files.count(STDIN) > 1:
+        raise UsageError("stdin ('-') can be read only once")
+    if job.out_dir:
+        names = [Path(f).name for f in job.files]
+        clash = {n for n in names if names.count(n) > 1}
+        if clash:
+            raise UsageError(f"--out-dir would write {sorted(clash)[0]} twice; "
+                             f"translate those files separately")
+
+
+def _read_sources(job: TranslateJob) -> list[Source]:
+    if job.text is not None:
+        return [text_source(job.text)]
+    names = job.files or [STDIN]
+    if names == [STDIN] and sys.stdin.isatty():
+        raise UsageError("no input: pass FILES, --text TEXT, or pipe text in "
+                         "(e.g. `echo Hello | llamax translate --to fr`)")
+    return [read_source(name) for name in names]
+
+
+def _source_language(job: TranslateJob, source: Source, note) -> tuple[Language, Detection | None]:
+    if job.from_.strip().lower() not in ("auto", ""):
+        return languages.resolve(job.from_, option="source language"), None
+    found = detect(source.text)
+    if not found.reliable:
+        guess = f" (best guess {found.language.name}, {found.confidence:.0%})" if found.language else ""
+        raise LlamaxError(f"cannot tell the language of {source.label}{guess}; "
+                          f"say it with --from, e.g. --from en")
+    note(f"{source.label}: detected {found.language.name} ({found.language.code}), "
+         f"confidence {found.confidence:.0%}")
+    return found.language, found
+
+
+def _open_sinks(job: TranslateJob, tasks: list[_Task]) -> None:
+    if job.out_dir:
+        try:
+            job.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LlamaxError(f"cannot create {job.out_dir}: {exc.strerror}") from None
+        for task in tasks:
+            task.sink = AtomicOutput(job.out_dir / Path(task.source.name).name)
+    elif job.output:
+        tasks[0].sink = AtomicOutput(job.output)
+
+
+def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
+    _check_usage(job)
+    tgt = languages.resolve(job.to, option="target language")
+    if job.from_.strip().lower() not in ("auto", ""):
+        languages.resolve(job.from_, option="source language")  # usage errors before reading
+    sources = _read_sources(job)
+    tasks = []
+    for source in sources:
+        src, detection = _source_language(job, source, note)
+        tasks.append(_Task(source, segment_text(source.text), src, detection))
+    for task in tasks:
+        if task.src == tgt:
+            note(f"{task.source.label} is already in {tgt.name}: passing it through unchanged")
+
+    if job.dry_run:
+        _print_prompts(tasks, tgt, job.as_json)
+        return
+
+    engine = None
+    try:
+        _open_sinks(job, tasks)
+        if any(task.src != tgt for task in tasks):
+            engine = _load_engine(job)
+        options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed))
+        for task in tasks:
+            _run_task(task, tgt, engine, options, job, note)
+            if task.sink:
+                task.sink.commit()  # each file whole as soon as it is done
+    finally:
+        for task in tasks:
+            if task.sink:
+                task.sink.abort()
+        if engine is not None:
+            engine.close()
+
+
+def _load_engine(job: TranslateJob):
+    from llamax_cli import registry
+    from llamax_cli.engine.llama import LlamaEngine
+
+    resolved = registry.resolve(job.model)
+    return LlamaEngine(resolved.path, n_ctx=job.ctx, n_threads=job.threads,
+                       n_gpu_layers=job.gpu_layers, verbose=job.verbose)
+
+
+def _run_task(task: _Task, tgt: Language, engine, options, job: TranslateJob, note) -> None:
+    out: TextIO = task.sink or sys.stdout
+    for piece in translate.translate_document(task.doc, task.src, tgt, engine, options):
+        if isinstance(piece, translate.UnitResult):
+            if piece.status == "length":
+                note(f"{task.source.label}:{piece.line}: stopped at the token limit "
+                     f"({piece.tokens}); the translation may be cut (raise --max-tokens)")
+            if job.as_json:
+                out.write(_json_record(task, tgt, piece) + "\n")
+                out.flush()
+        elif not job.as_json:
+            out.write(piece)
+            out.flush()
+
+
+def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> str:
+    record = {
+        "file": task.source.label, "index": result.index, "line": result.line,
+        "source": result.source, "translation": result.translation,
+        "source_language": task.src.code,
+        "confidence": task.detection.confidence if task.detection else None,
+        "target_language": tgt.code, "status": result.status,
+        "prompt_tokens": result.prompt_tokens, "tokens": result.tokens,
+        "seconds": result.seconds,
+    }
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _print_prompts(tasks: list[_Task], tgt: Language, as_json: bool) -> None:
+    """Plain: each prompt followed by a blank line (prompts never contain one)."""
+    for task in tasks:
+        if task.src == tgt:
+            continue
+        for unit, text in zip(task.doc.units, translate.prompts(task.doc, task.src, tgt)):
+            if as_json:
+                sys.stdout.write(json.dumps({"file": task.source.label, "index": unit.index,
+                                             "line": unit.line, "prompt": text},
+                                            ensure_ascii=False) + "\n")
+            else:
+                sys.stdout.write(text + "\n\n")
+    sys.stdout.flush()
