@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-import click
 import typer
 
 from llamax_cli import __version__
-from llamax_cli.errors import Interrupted, LlamaxError, OutputClosed
+from llamax_cli.errors import Interrupted, LlamaxError, OutputClosed, UsageError
 
 app = typer.Typer(
     name="llamax",
@@ -66,7 +65,7 @@ def warn(message: str) -> None:
 @app.command()
 @guarded
 def translate(
-    files: List[str] = typer.Argument(None, metavar="[FILES]...",
+    files: List[str] = typer.Argument(None, metavar="FILES",
                                       help="Files to translate; '-' or nothing reads stdin."),
     to: str = typer.Option(None, "--to", help="Target language: name or code (sw, German, zh-TW)."),
     from_: str = typer.Option("auto", "--from", help="Source language, or 'auto' to detect it."),
@@ -126,15 +125,18 @@ def languages(as_json: bool = typer.Option(False, "--json", help="JSON Lines out
 
 
 def main() -> None:
-    """Entry point: map every failure to its exit code and one line on stderr."""
+    """Entry point: map every failure to its exit code and one line on stderr.
+
+    typer handles usage errors itself (exit 2, with the usage line); everything else that
+    can go wrong arrives here as one of our exceptions.
+    """
     debug = os.environ.get("LLAMAX_DEBUG", "") not in ("", "0") or "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        _exit(exc.exit_code)
-    except click.ClickException as exc:  # usage errors: click formats them, exit 2
-        exc.show()
-        _exit(exc.exit_code)
+        app(prog_name="llamax")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        _flush_or_silence()
+        _exit(code)
     except (Interrupted, KeyboardInterrupt):
         if debug:
             raise
@@ -150,8 +152,6 @@ def main() -> None:
         _silence_stdout_if_broken()
         warn(f"error: {exc}")
         _exit(exc.exit_code)
-    _flush_or_silence()
-    _exit(0)
 
 
 def _exit(code: int) -> None:

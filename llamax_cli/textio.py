@@ -62,7 +62,8 @@ def read_source(name: str) -> Source:
 def text_source(text: str) -> Source:
     if not text.strip():
         raise LlamaxError("--text is empty: there is nothing to translate")
-    return Source("--text", text)
+    # A shell argument never carries its final newline; the output should end in one.
+    return Source("--text", text if text.endswith("\n") else text + "\n")
 
 
 class AtomicOutput:

@@ -133,6 +133,7 @@ class LlamaEngine:
         self._memory = lib.llama_get_memory(self._ctx)
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
         self._cached: list[int] = []  # tokens whose KV entries sit in sequence 0
+        self.prefill_reused = 0  # prompt tokens the last prefill took from the cache
         self._pieces: dict[int, bytes] = {}
         self._piece_buf = ctypes.create_string_buffer(256)
 
@@ -196,6 +197,7 @@ class LlamaEngine:
                 break
             keep += 1
         keep = min(keep, len(tokens) - 1)  # the last prompt token must be decoded for its logits
+        self.prefill_reused = keep
         self._lib.llama_memory_seq_rm(self._memory, 0, keep, -1)
         del self._cached[keep:]
         for start in range(keep, len(tokens), self._n_batch):

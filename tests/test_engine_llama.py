@@ -1,0 +1,86 @@
+"""The llama.cpp engine on a real GGUF (gemma3-270m: a base model, so we assert mechanics)."""
+
+import pytest
+
+from llamax_cli.engine import Request, Sampling
+from llamax_cli.engine.llama import LlamaEngine
+from llamax_cli.errors import LlamaxError
+
+PROMPT = "The capital of France is"
+
+
+def run(engine, prompt=PROMPT, max_tokens=24, **sampling):
+    events = list(engine.generate([Request(prompt, max_tokens)], Sampling(**sampling)))
+    return events, "".join(e.text for e in events)
+
+
+def test_streams_one_event_per_token_and_finishes_once(engine):
+    events, _ = run(engine, max_tokens=12, ignore_eos=True)
+    assert [e.done for e in events] == [False] * 12 + [True]
+    assert events[-1].finish_reason == "length"
+    assert events[-1].n_tokens == 12
+    assert events[-1].n_prompt_tokens == len(engine.tokenize(PROMPT))
+
+
+def test_incremental_detokenization_matches_whole_detokenization(engine):
+    # Multi-byte text: pieces split UTF-8 sequences; the incremental decoder must rejoin them.
+    prompt = "Traduis en japonais et en russe : 日本語のテキスト, русский текст,"
+    events, text = run(engine, prompt, max_tokens=40, ignore_eos=True)
+    assert "\ufffd" not in text
+    assert len(text) > 0
+
+
+def test_greedy_is_deterministic_and_prefix_reuse_changes_nothing(engine):
+    _, first = run(engine)
+    run(engine, "Something else entirely, to disturb the cache.")
+    _, again = run(engine)
+    assert first == again
+
+
+def test_shared_prefix_is_not_evaluated_again(engine):
+    run(engine, PROMPT + " Paris. The capital of Spain is")
+    kept_before = len(engine._cached)
+    assert kept_before > 0
+    tokens = engine.tokenize(PROMPT + " Paris. The capital of Italy is")
+    engine._prefill(tokens)
+    assert engine.prefill_reused >= len(engine.tokenize(PROMPT + " Paris. The capital of")) - 1
+
+
+def test_should_stop_ends_the_sequence(engine):
+    seen = []
+    request = Request(PROMPT, 50, should_stop=lambda: len(seen) >= 3)
+    for event in engine.generate([request], Sampling(ignore_eos=True)):
+        seen.append(event)
+    assert seen[-1].done and seen[-1].finish_reason == "stop"
+    assert seen[-1].n_tokens == 3
+
+
+def test_prompt_too_long_for_the_context_is_a_clear_error(engine):
+    with pytest.raises(LlamaxError, match="does not fit the context"):
+        run(engine, "word " * 2000)
+
+
+def test_temperature_sampling_is_reproducible_with_a_seed(engine):
+    _, a = run(engine, temperature=0.8, seed=3)
+    _, b = run(engine, temperature=0.8, seed=3)
+    assert a == b
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "model file not found"),
+    (b"not a model at all", "is not a GGUF model file"),
+])
+def test_bad_model_files_are_refused_clearly(tmp_path, content, message):
+    path = tmp_path / "model.gguf"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(LlamaxError, match=message):
+        LlamaEngine(path)
+
+
+def test_truncated_model_names_the_cause(tmp_path, gemma_path):
+    path = tmp_path / "truncated.gguf"
+    with open(gemma_path, "rb") as f:
+        path.write_bytes(f.read(50_000_000))
+    with pytest.raises(LlamaxError, match="cannot load model .*(corrupted or incomplete|truncated)"):
+        LlamaEngine(path)

@@ -1,0 +1,59 @@
+import os
+
+import pytest
+
+from llamax_cli.errors import LlamaxError
+from llamax_cli.textio import AtomicOutput, decode, read_source, text_source
+
+
+def test_decode_strips_a_bom_and_keeps_everything_else():
+    assert decode("\ufeffHallo\r\n".encode(), "x") == "Hallo\r\n"
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"a\0b", "binary"), (b"caf\xe9", "not UTF-8 text (byte 0xe9 at offset 3)"),
+    (b"", "empty"), (b" \n\t\n", "empty"),
+])
+def test_decode_refuses_what_cannot_be_translated(data, message):
+    with pytest.raises(LlamaxError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        decode(data, "f.txt")
+
+
+def test_read_source_names_the_problem(tmp_path):
+    with pytest.raises(LlamaxError, match="no such file"):
+        read_source(str(tmp_path / "missing.txt"))
+    with pytest.raises(LlamaxError, match="is a directory"):
+        read_source(str(tmp_path))
+    with pytest.raises(LlamaxError, match="empty"):
+        text_source("   ")
+
+
+def test_atomic_output_appears_only_on_commit(tmp_path):
+    target = tmp_path / "out.txt"
+    out = AtomicOutput(target)
+    out.write("half")
+    assert not target.exists()
+    out.commit()
+    assert target.read_text() == "half"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_output_abort_leaves_an_existing_file_untouched(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("precious")
+    with pytest.raises(RuntimeError):
+        with AtomicOutput(target) as out:
+            out.write("partial")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "precious"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_unwritable_destination_fails_before_any_work(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(LlamaxError, match="cannot write"):
+        AtomicOutput(tmp_path / "file" / "out.txt")
+    with pytest.raises(LlamaxError, match="does not exist"):
+        AtomicOutput(tmp_path / "nowhere" / "out.txt")
+    with pytest.raises(LlamaxError, match="is a directory"):
+        AtomicOutput(tmp_path)
