@@ -67,7 +67,8 @@ def warn(message: str) -> None:
 def translate(
     files: List[str] = typer.Argument(None, metavar="FILES",
                                       help="Files to translate; '-' or nothing reads stdin."),
-    to: str = typer.Option(None, "--to", help="Target language: name or code (sw, German, zh-TW)."),
+    to: Optional[str] = typer.Option(None, "--to",
+                                     help="Target language: name or code (sw, German, zh-TW)."),
     from_: str = typer.Option("auto", "--from", help="Source language, or 'auto' to detect it."),
     text: Optional[str] = typer.Option(None, "-t", "--text", help="Translate this text."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE (one input)."),
@@ -87,20 +88,21 @@ def translate(
                                           help="CPU threads [default: physical cores]."),
     gpu_layers: Optional[int] = typer.Option(
         None, "--gpu-layers", help="Layers to offload; -1 all [default: all if a GPU backend]."),
-    ctx: int = typer.Option(2048, "--ctx", min=64, help="Context size in tokens."),
+    ctx: Optional[int] = typer.Option(None, "--ctx", min=64,
+                                      help="Context size in tokens [default: 2048]."),
+    yes: bool = typer.Option(False, "-y", "--yes",
+                             help="Download the model if it is missing, without asking."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Nothing on stderr but errors."),
     verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own log."),
 ) -> None:
     """Translate files, stdin or --text; the translation streams to stdout."""
     from llamax_cli import jobs
 
-    if to is None:
-        raise UsageError("missing --to: which language should I translate into?")
     job = jobs.TranslateJob(
         files=files or [], text=text, to=to, from_=from_, output=output, out_dir=out_dir,
         model=model, dry_run=dry_run, as_json=as_json, max_tokens=max_tokens,
         temperature=temperature, seed=seed, threads=threads, gpu_layers=gpu_layers, ctx=ctx,
-        quiet=quiet, verbose=verbose)
+        quiet=quiet, verbose=verbose, yes=yes)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
@@ -122,6 +124,16 @@ def languages(as_json: bool = typer.Option(False, "--json", help="JSON Lines out
     for lang in langs:
         table.add_row(lang.code, lang.name, lang.iso639_3, lang.flores200, lang.script)
     Console().print(table)
+
+
+from llamax_cli import cli_admin  # noqa: E402  (after `app` and `guarded` exist)
+
+app.add_typer(cli_admin.models_app, name="models")
+app.add_typer(cli_admin.config_app, name="config")
+app.command()(guarded(cli_admin.doctor))
+for _group in (cli_admin.models_app, cli_admin.config_app):
+    for _command in _group.registered_commands:
+        _command.callback = guarded(_command.callback)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, TextIO
 
-from llamax_cli import languages, translate
+from llamax_cli import config, languages, translate
 from llamax_cli.detect import Detection, detect
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import LlamaxError, UsageError
@@ -25,7 +25,7 @@ from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, text_sou
 @dataclass
 class TranslateJob:
     files: list[str]
-    to: str
+    to: Optional[str] = None
     text: Optional[str] = None
     from_: str = "auto"
     output: Optional[Path] = None
@@ -38,9 +38,10 @@ class TranslateJob:
     seed: int = 0
     threads: Optional[int] = None
     gpu_layers: Optional[int] = None
-    ctx: int = 2048
+    ctx: Optional[int] = None
     quiet: bool = False
     verbose: bool = False
+    yes: bool = False
 
 
 @dataclass
@@ -109,7 +110,11 @@ def _open_sinks(job: TranslateJob, tasks: list[_Task]) -> None:
 
 def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     _check_usage(job)
-    tgt = languages.resolve(job.to, option="target language")
+    to = config.value("to", job.to)
+    if to is None:
+        raise UsageError("missing --to: which language should I translate into? "
+                         "(or set a default: `llamax config set to de`)")
+    tgt = languages.resolve(to, option="target language")
     if job.from_.strip().lower() not in ("auto", ""):
         languages.resolve(job.from_, option="source language")  # usage errors before reading
     sources = _read_sources(job)
@@ -129,7 +134,7 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     try:
         _open_sinks(job, tasks)
         if any(task.src != tgt for task in tasks):
-            engine = _load_engine(job)
+            engine = _load_engine(job, note)
         options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed))
         for task in tasks:
             _run_task(task, tgt, engine, options, job, note)
@@ -143,13 +148,37 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
             engine.close()
 
 
-def _load_engine(job: TranslateJob):
-    from llamax_cli import registry
+def _load_engine(job: TranslateJob, note):
     from llamax_cli.engine.llama import LlamaEngine
 
-    resolved = registry.resolve(job.model)
-    return LlamaEngine(resolved.path, n_ctx=job.ctx, n_threads=job.threads,
-                       n_gpu_layers=job.gpu_layers, verbose=job.verbose)
+    path = model_path(job.model, yes=job.yes, note=note)
+    return LlamaEngine(path, n_ctx=config.value("ctx", job.ctx) or 2048,
+                       n_threads=config.value("threads", job.threads),
+                       n_gpu_layers=config.value("gpu_layers", job.gpu_layers),
+                       verbose=job.verbose)
+
+
+def model_path(flag: Optional[str], *, yes: bool, note) -> Path:
+    """The model file to load, downloading a missing registry model when allowed."""
+    from llamax_cli import hub, registry
+
+    resolved = registry.resolve(flag)
+    if resolved.path is not None:
+        return resolved.path
+    ref = resolved.ref
+    if hub.offline():
+        raise registry.not_downloaded_error(ref, " and HF_HUB_OFFLINE is set")
+    if not yes:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise registry.not_downloaded_error(ref, " (pass --yes to download it now)")
+        import typer
+
+        if not typer.confirm(f"llamax: {ref.label} ({registry.size_label(ref.file.size)}) is "
+                             f"not downloaded. Download it now?", default=True, err=True):
+            raise registry.not_downloaded_error(ref)
+    if not hub.hub_reachable():
+        raise registry.not_downloaded_error(ref, f" and {hub.endpoint()} is not reachable")
+    return hub.pull(ref, note=note)
 
 
 def _run_task(task: _Task, tgt: Language, engine, options, job: TranslateJob, note) -> None:

@@ -1,18 +1,20 @@
-"""The model registry (models.toml) and the resolution of `--model` to a local GGUF file.
+"""The model registry: models.toml as data, plus the user's own entries.
 
-Order: an explicit path, else an alias (optionally `alias:quant`) from --model, else
-LLAMAX_MODEL, else the registry's default. Cached files are found without any network call:
-`Llama.from_pretrained` would list the repo online even for a cached file.
+A user adds entries (another repo, or a local GGUF) in `<config dir>/models.toml`, in the
+same format, without touching the package. `--model` resolves in this order: an explicit
+path, else a name (`alias` or `alias:quant`) from the flag, LLAMAX_MODEL, the config file,
+and finally the registry's default.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
+from llamax_cli import config
 from llamax_cli.errors import LlamaxError, UsageError
 
 if sys.version_info >= (3, 11):
@@ -20,40 +22,67 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+LOCAL = "LOCAL"  # the one "quantization" of a user entry that points at a file on disk
+
 
 @dataclass(frozen=True)
 class ModelFile:
     quant: str
     file: str
-    size: int = 0
+    size: int = 0  # bytes, as the hub lists them; 0 when unknown
     sha256: str = ""
 
 
 @dataclass(frozen=True)
 class ModelEntry:
     alias: str
-    repo: str
     description: str
-    prompt: str
-    context: int
-    default_quant: str
     files: dict[str, ModelFile]
+    default_quant: str
+    repo: str = ""
+    mirrors: tuple[str, ...] = ()
+    prompt: str = "llamax-alpaca"
+    context: int = 4096
+    user: bool = False  # defined in the user's registry file
+
+    @property
+    def local(self) -> bool:
+        return not self.repo
 
     def file_for(self, quant: str | None) -> ModelFile:
         wanted = (quant or self.default_quant).upper()
         if wanted not in self.files:
             raise UsageError(f"{self.alias} has no quantization {quant!r}; "
-                             f"known: {', '.join(self.files)}")
+                             f"known: {', '.join(q.lower() for q in self.files)}")
         return self.files[wanted]
 
 
 @dataclass(frozen=True)
-class ResolvedModel:
-    path: Path
-    label: str  # what to call it in messages
+class ModelRef:
+    """A registry name resolved to one file of one entry."""
+
+    entry: ModelEntry
+    file: ModelFile
+
+    @property
+    def label(self) -> str:
+        if self.entry.local:
+            return self.entry.alias
+        return f"{self.entry.alias}:{self.file.quant.lower()}"
 
 
-def _registry_text() -> str:
+@dataclass(frozen=True)
+class Registry:
+    entries: dict[str, ModelEntry]
+    default: str
+    problems: list[str] = field(default_factory=list)
+
+
+def user_registry_path() -> Path:
+    return config.config_dir() / "models.toml"
+
+
+def _packaged_text() -> str:
     packaged = files("llamax_cli").joinpath("models.toml")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
@@ -61,70 +90,90 @@ def _registry_text() -> str:
     return (Path(__file__).resolve().parent.parent / "models.toml").read_text(encoding="utf-8")
 
 
-def load_registry() -> tuple[dict[str, ModelEntry], str]:
-    data = tomllib.loads(_registry_text())
-    entries = {}
-    for alias, raw in data.get("models", {}).items():
-        model_files = {q.upper(): ModelFile(q.upper(), **spec) for q, spec in raw["files"].items()}
-        entries[alias] = ModelEntry(
-            alias=alias, repo=raw["repo"], description=raw.get("description", ""),
-            prompt=raw.get("prompt", "llamax-alpaca"), context=int(raw.get("context", 4096)),
-            default_quant=raw.get("default_quant", next(iter(model_files))).upper(),
-            files=model_files)
-    return entries, data.get("default", next(iter(entries), ""))
+def _parse_entry(alias: str, raw: dict, *, user: bool) -> ModelEntry:
+    common = dict(alias=alias, description=raw.get("description", ""),
+                  prompt=raw.get("prompt", "llamax-alpaca"), context=int(raw.get("context", 4096)),
+                  user=user)
+    if "path" in raw:
+        path = str(Path(os.path.expandvars(raw["path"])).expanduser())
+        return ModelEntry(files={LOCAL: ModelFile(LOCAL, path)}, default_quant=LOCAL, **common)
+    model_files = {q.upper(): ModelFile(q.upper(), **spec) for q, spec in raw["files"].items()}
+    return ModelEntry(files=model_files, repo=raw["repo"], mirrors=tuple(raw.get("mirrors", ())),
+                      default_quant=raw.get("default_quant", next(iter(model_files))).upper(),
+                      **common)
 
 
-def _looks_like_path(name: str) -> bool:
-    return name.lower().endswith(".gguf") or os.sep in name or name.startswith(".") \
-        or Path(name).exists()
+def load() -> Registry:
+    data = tomllib.loads(_packaged_text())
+    entries = {alias: _parse_entry(alias, raw, user=False)
+               for alias, raw in data.get("models", {}).items()}
+    default = data.get("default", "")
+    problems = []
+    user_path = user_registry_path()
+    if user_path.is_file():
+        try:
+            user = tomllib.loads(user_path.read_text(encoding="utf-8"))
+            for alias, raw in user.get("models", {}).items():
+                entries[alias.lower()] = _parse_entry(alias.lower(), raw, user=True)
+            default = user.get("default", default)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+            problems.append(f"{user_path}: ignored ({exc})")
+    return Registry(entries, default, problems)
 
 
-def split_name(name: str) -> tuple[str, str | None]:
-    alias, _, quant = name.partition(":")
-    return alias.strip().lower(), (quant.strip() or None)
+def looks_like_path(name: str) -> bool:
+    return name.lower().endswith(".gguf") or "/" in name or os.sep in name \
+        or name.startswith(("~", "."))
 
 
-def lookup(name: str) -> tuple[ModelEntry, ModelFile]:
-    entries, _ = load_registry()
-    alias, quant = split_name(name)
-    if alias not in entries:
-        known = ", ".join(sorted(entries))
+def lookup(name: str, registry: Registry | None = None) -> ModelRef:
+    registry = registry or load()
+    alias, _, quant = name.strip().partition(":")
+    entry = registry.entries.get(alias.lower())
+    if entry is None:
+        known = ", ".join(sorted(registry.entries))
         raise UsageError(f"unknown model {name!r}: give a .gguf path or one of: {known}")
-    entry = entries[alias]
-    return entry, entry.file_for(quant)
+    return ModelRef(entry, entry.file_for(quant or None))
 
 
-def cached_path(entry: ModelEntry, model_file: ModelFile) -> Path | None:
+def chosen_name(flag: str | None = None) -> str:
+    """The model the user asked for, through flag > LLAMAX_MODEL > config > default."""
+    name = config.value("model", flag)
+    return name or load().default
+
+
+def cached_path(ref: ModelRef) -> Path | None:
+    """The file in the HF cache, found without any network call; None if absent."""
+    if ref.entry.local:
+        return Path(ref.file.file)
     from huggingface_hub import try_to_load_from_cache
 
-    found = try_to_load_from_cache(entry.repo, model_file.file)
-    return Path(found) if isinstance(found, str) else None
+    for repo in (ref.entry.repo, *ref.entry.mirrors):
+        found = try_to_load_from_cache(repo, ref.file.file)
+        if isinstance(found, str) and Path(found).is_file():
+            return Path(found)
+    return None
 
 
-def resolve(name: str | None) -> ResolvedModel:
-    name = name or os.environ.get("LLAMAX_MODEL") or load_registry()[1]
-    if _looks_like_path(name):
-        return ResolvedModel(Path(name).expanduser(), name)
-    entry, model_file = lookup(name)
-    label = f"{entry.alias}:{model_file.quant}"
-    path = cached_path(entry, model_file)
-    if path is None:
-        size = f", {model_file.size / 1e9:.1f} GB" if model_file.size else ""
-        raise LlamaxError(f"model {label} is not downloaded{size}; "
-                          f"get it with `llamax models pull {label}`")
-    return ResolvedModel(path, label)
+@dataclass(frozen=True)
+class Resolved:
+    path: Path | None  # None: a registry model that is not downloaded yet
+    label: str
+    ref: ModelRef | None = None
 
 
-def pull(name: str) -> Path:
-    """Download a registry model into the HF cache, with huggingface_hub's progress bar."""
-    entry, model_file = lookup(name)
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+def resolve(flag: str | None = None) -> Resolved:
+    name = chosen_name(flag)
+    if looks_like_path(name) and ":" not in Path(name).name:
+        return Resolved(Path(name).expanduser(), name)
+    ref = lookup(name)
+    return Resolved(cached_path(ref), ref.label, ref)
 
-    try:
-        return Path(hf_hub_download(entry.repo, model_file.file))
-    except LocalEntryNotFoundError:
-        raise LlamaxError(f"cannot reach the Hugging Face hub to download {entry.repo}/"
-                          f"{model_file.file}; check the network or HF_HUB_OFFLINE") from None
-    except HfHubHTTPError as exc:
-        raise LlamaxError(f"download of {entry.repo}/{model_file.file} failed: {exc}") from None
+
+def size_label(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e8 else f"{size / 1e6:.0f} MB" if size else "size unknown"
+
+
+def not_downloaded_error(ref: ModelRef, why: str = "") -> LlamaxError:
+    return LlamaxError(f"model {ref.label} ({size_label(ref.file.size)}) is not downloaded"
+                       f"{why}; get it with `llamax models pull {ref.label}`")

@@ -58,10 +58,12 @@ def llamax(cli_env, tmp_path):
 
 
 def assert_one_line_error(proc, code: int = 1) -> str:
-    """The promise for bad input: one line on stderr, a non-zero exit, no traceback."""
+    """The promise for bad input: one error line on stderr (the last; progress notes may come
+    before it), a non-zero exit, no traceback. Returns the error line."""
     err = proc.stderr.decode()
     assert proc.returncode == code, (proc.returncode, err)
     assert "Traceback" not in err, err
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("llamax: error: "), err
-    return err
+    lines = err.strip().splitlines()
+    assert [line for line in lines if "error" in line.lower()] == lines[-1:], err
+    assert lines[-1].startswith("llamax: error: "), err
+    return lines[-1]

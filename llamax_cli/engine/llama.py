@@ -262,3 +262,49 @@ class LlamaEngine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def system_report() -> dict:
+    """What llama.cpp was built with and sees: versions, CPU features, devices and memory."""
+    import llama_cpp
+    from llama_cpp._ggml import libggml
+
+    lib = _lib()
+    lib.llama_backend_init()
+    g = libggml
+    g.ggml_backend_dev_count.restype = ctypes.c_size_t
+    g.ggml_backend_dev_get.restype = ctypes.c_void_p
+    g.ggml_backend_dev_get.argtypes = [ctypes.c_size_t]
+    for fn in (g.ggml_backend_dev_name, g.ggml_backend_dev_description):
+        fn.restype, fn.argtypes = ctypes.c_char_p, [ctypes.c_void_p]
+    g.ggml_backend_dev_type.restype, g.ggml_backend_dev_type.argtypes = ctypes.c_int, [ctypes.c_void_p]
+    g.ggml_backend_dev_memory.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t),
+                                          ctypes.POINTER(ctypes.c_size_t)]
+    devices = []
+    for i in range(g.ggml_backend_dev_count()):
+        dev = g.ggml_backend_dev_get(i)
+        free, total = ctypes.c_size_t(), ctypes.c_size_t()
+        g.ggml_backend_dev_memory(dev, ctypes.byref(free), ctypes.byref(total))
+        devices.append({
+            "name": g.ggml_backend_dev_name(dev).decode(),
+            "description": g.ggml_backend_dev_description(dev).decode(),
+            # ggml_backend_dev_type: 0 CPU, 1 GPU, 2 integrated GPU, 3 accelerator
+            "kind": {0: "cpu", 1: "gpu", 2: "igpu", 3: "accel"}.get(g.ggml_backend_dev_type(dev), "?"),
+            "free": free.value, "total": total.value,
+        })
+
+    def c_string(name: str) -> str:
+        fn = getattr(g, name, None)  # absent from older ggml builds
+        if fn is None:
+            return ""
+        fn.restype = ctypes.c_char_p
+        return (fn() or b"").decode()
+
+    return {
+        "llama_cpp_python": llama_cpp.__version__,
+        "ggml_version": c_string("ggml_version"),
+        "llama_cpp_commit": c_string("ggml_commit"),
+        "system_info": lib.llama_print_system_info().decode().strip(" |"),
+        "gpu_offload": bool(lib.llama_supports_gpu_offload()),
+        "devices": devices,
+    }
