@@ -1,0 +1,67 @@
+"""Settings precedence, through the real CLI: flag > LLAMAX_* env > config file > default."""
+
+import json
+
+from conftest import assert_one_line_error
+
+
+def settings(llamax, env=None):
+    proc = llamax("config", "show", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    return {row["key"]: (row["value"], row["source"]) for row in map(json.loads, proc.stdout.decode().splitlines())}
+
+
+def dry_run_target(llamax, *flags, env=None):
+    proc = llamax("translate", "--from", "en", "--dry-run", *flags, "-t", "Hello", env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.decode().split(" to ")[1].split(".")[0]
+
+
+def test_precedence_flag_over_env_over_file_over_default(llamax):
+    env = {"LLAMAX_MODEL": "", "LLAMAX_TO": ""}
+    assert settings(llamax, env)["to"] == (None, "default")
+    assert "missing --to" in assert_one_line_error(
+        llamax("translate", "--from", "en", "--dry-run", "-t", "Hello", env=env), code=2)
+
+    assert llamax("config", "set", "to", "German", env=env).returncode == 0
+    assert settings(llamax, env)["to"] == ("de", "config file")
+    assert dry_run_target(llamax, env=env) == "German"
+
+    env_fr = {**env, "LLAMAX_TO": "fr"}
+    assert settings(llamax, env_fr)["to"] == ("fr", "env LLAMAX_TO")
+    assert dry_run_target(llamax, env=env_fr) == "French"
+
+    assert dry_run_target(llamax, "--to", "es", env=env_fr) == "Spanish (Latin American)"
+
+
+def test_model_and_numbers_follow_the_same_order(llamax, tmp_path):
+    env = {"LLAMAX_MODEL": "", "LLAMAX_THREADS": ""}
+    assert settings(llamax, env)["model"] == (None, "default")
+    llamax("config", "set", "model", "llamax2-7b-alpaca:q8_0", env=env)
+    llamax("config", "set", "threads", "3", env=env)
+    values = settings(llamax, env)
+    assert values["model"] == ("llamax2-7b-alpaca:q8_0", "config file")
+    assert values["threads"] == (3, "config file")
+    # `models path` follows the chosen model: the config file's, then the env's.
+    err = assert_one_line_error(llamax("models", "path", env=env))
+    assert "llamax2-7b-alpaca:q8_0" in err
+    err = assert_one_line_error(llamax("models", "path", env={**env, "LLAMAX_MODEL": "llamax3-8b-alpaca:q2_k"}))
+    assert "llamax3-8b-alpaca:q2_k" in err
+    assert settings(llamax, {**env, "LLAMAX_THREADS": "5"})["threads"] == (5, "env LLAMAX_THREADS")
+    assert llamax("config", "unset", "threads", env=env).returncode == 0
+    assert settings(llamax, env)["threads"] == (None, "default")
+
+
+def test_bad_settings_are_refused(llamax):
+    assert "unknown setting" in assert_one_line_error(llamax("config", "set", "colour", "blue"), 2)
+    assert "expected a whole number" in assert_one_line_error(llamax("config", "set", "threads", "many"), 2)
+    assert "unknown language" in assert_one_line_error(llamax("config", "set", "to", "Elvish"), 2)
+
+
+def test_a_broken_config_file_is_one_clear_error(llamax, cli_env):
+    from pathlib import Path
+
+    path = Path(cli_env["XDG_CONFIG_HOME"]) / "llamax" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("to = [unclosed")
+    assert "cannot read the config file" in assert_one_line_error(llamax("config", "show"))
