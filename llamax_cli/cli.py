@@ -108,22 +108,49 @@ def translate(
 
 @app.command()
 @guarded
+def detect(
+    files: List[str] = typer.Argument(None, metavar="FILES",
+                                      help="Files to examine; '-' or nothing reads stdin."),
+    text: Optional[str] = typer.Option(None, "-t", "--text", help="Examine this text."),
+    lines: bool = typer.Option(False, "--lines", help="One result per input line."),
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines output."),
+    hint: Optional[str] = typer.Option(None, "--hint",
+                                       help="Likely language: tips the balance in close calls."),
+) -> None:
+    """Detect the language of text: code, name and confidence ('und' when unsure)."""
+    from llamax_cli import jobs
+
+    for record in jobs.run_detect(files or [], text, lines=lines, hint=hint):
+        typer.echo(json.dumps(record, ensure_ascii=False) if as_json else jobs.detect_line(record))
+
+
+@app.command()
+@guarded
 def languages(as_json: bool = typer.Option(False, "--json", help="JSON Lines output.")) -> None:
     """List the 102 languages LLaMAX translates, with their codes."""
-    from llamax_cli.languages import all_languages
+    from llamax_cli.detect import detectable
+    from llamax_cli.languages import all_languages, native_name
 
     langs = all_languages()
     if as_json:
         for lang in langs:
-            typer.echo(json.dumps(lang.__dict__, ensure_ascii=False))
+            record = {**lang.__dict__, "native_name": native_name(lang),
+                      "detectable": detectable(lang.code)}
+            typer.echo(json.dumps(record, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("code", "name", "ISO 639-3", "Flores-200", "script", box=None)
+    table = Table("code", "name", "ISO 639-1", "ISO 639-3", "Flores-200", "BCP-47", "script",
+                  "native", "detect", box=None)
     for lang in langs:
-        table.add_row(lang.code, lang.name, lang.iso639_3, lang.flores200, lang.script)
-    Console().print(table)
+        table.add_row(lang.code, lang.name, lang.iso639_1 or "-", lang.iso639_3, lang.flores200,
+                      lang.bcp47, lang.script, native_name(lang) or "-",
+                      "yes" if detectable(lang.code) else "no")
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # piped: never truncate a column
+    console.print(table)
 
 
 from llamax_cli import cli_admin  # noqa: E402  (after `app` and `guarded` exist)

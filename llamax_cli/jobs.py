@@ -86,7 +86,7 @@ def _read_sources(job: TranslateJob) -> list[Source]:
 def _source_language(job: TranslateJob, source: Source, note) -> tuple[Language, Detection | None]:
     if job.from_.strip().lower() not in ("auto", ""):
         return languages.resolve(job.from_, option="source language"), None
-    found = detect(source.text)
+    found = detect(source.text[:_DETECT_SAMPLE])
     if not found.reliable:
         guess = f" (best guess {found.language.name}, {found.confidence:.0%})" if found.language else ""
         raise LlamaxError(f"cannot tell the language of {source.label}{guess}; "
@@ -222,3 +222,45 @@ def _print_prompts(tasks: list[_Task], tgt: Language, as_json: bool) -> None:
             else:
                 sys.stdout.write(text + "\n\n")
     sys.stdout.flush()
+
+
+_DETECT_SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
+
+
+def run_detect(files: list[str], text: Optional[str], *, lines: bool, hint: Optional[str]):
+    """Yield one record per input (or per line with `lines`), in input order."""
+    if text is not None and files:
+        raise UsageError("give either FILES or --text, not both")
+    hint_code = languages.resolve(hint, option="hint language").code if hint else None
+    sources = _read_sources(TranslateJob(files=files, text=text))
+    for source in sources:
+        label = source.label if len(sources) > 1 else None
+        if lines:
+            for number, line in enumerate(source.text.splitlines(), start=1):
+                yield _detect_record(detect(line, hint_code) if line.strip() else None, label, number)
+        else:
+            yield _detect_record(detect(source.text[:_DETECT_SAMPLE], hint_code), label, None)
+
+
+def _detect_record(found: Optional[Detection], file: Optional[str], line: Optional[int]) -> dict:
+    record: dict = {}
+    if file is not None:
+        record["file"] = file
+    if line is not None:
+        record["line"] = line
+    if found is None or not found.reliable:
+        record.update(code="und", name="unknown",
+                      confidence=found.confidence if found else 0.0,
+                      guess=found.language.code if found and found.language else None)
+    else:
+        record.update(code=found.language.code, name=found.language.name,
+                      confidence=found.confidence)
+    record["candidates"] = [{"code": c, "probability": p} for c, p in (found.candidates if found else ())]
+    return record
+
+
+def detect_line(record: dict) -> str:
+    """The plain form: [file:][line:] code, name and confidence, tab-separated."""
+    where = ":".join(str(record[k]) for k in ("file", "line") if k in record)
+    fields = [record["code"], record["name"], f"{record['confidence']:.2f}"]
+    return "\t".join(([where] if where else []) + fields)

@@ -166,3 +166,15 @@ def _name_outside_llamax(query: str) -> str | None:
     if name.lower().startswith("unknown language"):
         return None
     return name
+
+
+def native_name(lang: Language) -> str:
+    """The language's name for itself, where langcodes knows it ('' otherwise)."""
+    import langcodes
+
+    try:
+        tag = langcodes.Language.get(lang.bcp47)
+        name = tag.autonym()
+    except (ValueError, LookupError):
+        return ""
+    return "" if name.lower().startswith("unknown") or name == lang.bcp47 else name

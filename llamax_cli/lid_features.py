@@ -1,0 +1,113 @@
+"""Features for language identification, shared by training (tools/train_lid.py) and detection.
+
+Text becomes an array of code points (lower-cased; anything but letters and combining marks
+becomes a space), whose character 1-4-grams are hashed into BUCKETS buckets with numpy, in a
+handful of vectorized operations: no per-character Python, so a sentence costs microseconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import numpy as np
+
+BITS = 18
+BUCKETS = 1 << BITS
+_SPACE = 32
+_PRIME = np.uint64(0x100000001B3)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_ORDER_SALT = [np.uint64(0), np.uint64(0x51ED27), np.uint64(0xC0FFEE1), np.uint64(0xBADC0DE5),
+               np.uint64(0xDEADBEE7)]
+
+# Unicode blocks -> script, for the scripts of the 102 languages. Anything else is "Zyyy".
+_RANGES = [
+    (0x0041, 0x024F, "Latn"), (0x0250, 0x02AF, "Latn"), (0x0370, 0x03FF, "Grek"),
+    (0x0400, 0x052F, "Cyrl"), (0x0530, 0x058F, "Armn"), (0x0590, 0x05FF, "Hebr"),
+    (0x0600, 0x06FF, "Arab"), (0x0750, 0x077F, "Arab"), (0x08A0, 0x08FF, "Arab"),
+    (0x0900, 0x097F, "Deva"), (0x0980, 0x09FF, "Beng"), (0x0A00, 0x0A7F, "Guru"),
+    (0x0A80, 0x0AFF, "Gujr"), (0x0B00, 0x0B7F, "Orya"), (0x0B80, 0x0BFF, "Taml"),
+    (0x0C00, 0x0C7F, "Telu"), (0x0C80, 0x0CFF, "Knda"), (0x0D00, 0x0D7F, "Mlym"),
+    (0x0E00, 0x0E7F, "Thai"), (0x0E80, 0x0EFF, "Laoo"), (0x1000, 0x109F, "Mymr"),
+    (0x10A0, 0x10FF, "Geor"), (0x1100, 0x11FF, "Hang"), (0x1200, 0x139F, "Ethi"),
+    (0x1780, 0x17FF, "Khmr"), (0x1C90, 0x1CBF, "Geor"), (0x1E00, 0x1EFF, "Latn"),
+    (0x1F00, 0x1FFF, "Grek"), (0x2D80, 0x2DDF, "Ethi"), (0x3040, 0x30FF, "Kana"),
+    (0x3130, 0x318F, "Hang"), (0x31F0, 0x31FF, "Kana"), (0x3400, 0x4DBF, "Hani"),
+    (0x4E00, 0x9FFF, "Hani"), (0xA640, 0xA69F, "Cyrl"), (0xA720, 0xA7FF, "Latn"),
+    (0xAB00, 0xAB2F, "Ethi"), (0xAC00, 0xD7AF, "Hang"), (0xF900, 0xFAFF, "Hani"),
+    (0xFB1D, 0xFB4F, "Hebr"), (0xFB50, 0xFDFF, "Arab"), (0xFE70, 0xFEFF, "Arab"),
+    (0xFF66, 0xFF9F, "Kana"),
+]
+SCRIPTS = sorted({script for _, _, script in _RANGES}) + ["Zyyy"]
+_STARTS = np.array([lo for lo, _, _ in _RANGES], dtype=np.uint32)
+_ENDS = np.array([hi for _, hi, _ in _RANGES], dtype=np.uint32)
+_RANGE_SCRIPT = np.array([SCRIPTS.index(s) for _, _, s in _RANGES])
+_ZYYY = SCRIPTS.index("Zyyy")
+
+
+@functools.lru_cache(maxsize=1)
+def _letter_table() -> np.ndarray:
+    """For each BMP code point: is it a letter or a combining mark (what words are made of)?"""
+    return np.array([unicodedata.category(chr(c))[0] in "LM" for c in range(0x10000)], dtype=bool)
+
+
+def codepoints(text: str) -> np.ndarray:
+    """Lower-cased code points, non-letters as single spaces, padded with a space each side."""
+    cps = np.frombuffer((" " + text.lower() + " ").encode("utf-32-le"), dtype=np.uint32).copy()
+    letters = np.zeros(len(cps), dtype=bool)
+    bmp = cps < 0x10000
+    letters[bmp] = _letter_table()[cps[bmp]]
+    letters |= (cps >= 0x20000) & (cps < 0x30000)  # CJK extension planes
+    cps[~letters] = _SPACE
+    keep = np.ones(len(cps), dtype=bool)
+    keep[1:] = ~((cps[1:] == _SPACE) & (cps[:-1] == _SPACE))
+    return cps[keep]
+
+
+def scripts(cps: np.ndarray) -> np.ndarray:
+    """Letter counts per script, indexed like SCRIPTS."""
+    letters = cps[cps != _SPACE]
+    idx = np.searchsorted(_STARTS, letters, side="right") - 1
+    inside = (idx >= 0) & (letters <= _ENDS[np.clip(idx, 0, None)])
+    script_ids = np.where(inside, _RANGE_SCRIPT[np.clip(idx, 0, None)], _ZYYY)
+    return np.bincount(script_ids, minlength=len(SCRIPTS))
+
+
+def buckets(text_or_cps) -> np.ndarray:
+    """Hashed bucket ids of all character 1-4-grams (single spaces excluded)."""
+    cps = codepoints(text_or_cps) if isinstance(text_or_cps, str) else text_or_cps
+    base = cps.astype(np.uint64)
+    out = []
+    h = base
+    shift = np.uint64(64 - BITS)
+    with np.errstate(over="ignore"):
+        for n in range(1, 5):
+            if n > 1:
+                if len(h) < 2:
+                    break
+                h = h[:-1] * _PRIME + base[n - 1:]
+            grams = h if n > 1 else h[base != _SPACE]
+            out.append(((grams + _ORDER_SALT[n]) * _MIX) >> shift)
+    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
+
+
+# Which naive-Bayes table decides between languages, by the script they are written in.
+# Scripts used by one LLaMAX language alone are decided by rule (see detect.py).
+MULTI = {"Latn", "Cyrl", "Arab", "Deva", "Hani"}
+
+
+@functools.lru_cache(maxsize=1)
+def _groups() -> dict[str, str]:
+    from llamax_cli.languages import all_languages
+
+    groups = {}
+    for lang in all_languages():
+        script = {"Hans": "Hani", "Hant": "Hani"}.get(lang.script, lang.script)
+        if script in MULTI:
+            groups[lang.code] = script
+    return groups
+
+
+def group_of(code: str) -> str | None:
+    """The table (script) a language is told apart in, or None if its script alone decides."""
+    return _groups().get(code)

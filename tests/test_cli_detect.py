@@ -1,0 +1,63 @@
+"""`llamax detect` and `llamax languages` through the real CLI."""
+
+import json
+
+from conftest import assert_one_line_error
+
+LINES = ("Le comité publiera son rapport final au printemps prochain.\n"
+         "\n"
+         "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.\n"
+         "ok\n"
+         "Комитет опубликует свой окончательный доклад следующей весной.\n")
+
+
+def test_lines_gives_one_result_per_line_in_order(llamax, tmp_path):
+    (tmp_path / "s.txt").write_text(LINES)
+    proc = llamax("detect", "--lines", "s.txt")
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("\t") for line in proc.stdout.decode().splitlines()]
+    assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r[1] for r in rows] == ["fr", "und", "de", "und", "ru"]
+    assert rows[0][2] == "French" and float(rows[0][3]) > 0.9
+
+
+def test_json_lines(llamax):
+    proc = llamax("detect", "--lines", "--json", input=LINES)
+    records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(records) == 5
+    assert records[2]["code"] == "de" and records[2]["line"] == 3
+    assert records[3]["code"] == "und" and records[3]["name"] == "unknown"
+    assert records[0]["candidates"][0] == {"code": "fr", "probability": records[0]["candidates"][0]["probability"]}
+
+
+def test_whole_input_and_several_files(llamax, tmp_path):
+    (tmp_path / "a.txt").write_text("Kamati itachapisha ripoti yake ya mwisho kuhusu reli mpya.\n")
+    (tmp_path / "b.txt").write_text("委员会将于明年春天发布关于新铁路线的最终报告。\n")
+    one = llamax("detect", "-t", "Kamati itachapisha ripoti yake ya mwisho kuhusu reli mpya.")
+    assert one.stdout.decode().startswith("sw\tSwahili\t")
+    many = llamax("detect", "a.txt", "b.txt").stdout.decode().splitlines()
+    assert [line.split("\t")[:2] for line in many] == [["a.txt", "sw"], ["b.txt", "zh"]]
+
+
+def test_detect_errors(llamax):
+    assert "no such file" in assert_one_line_error(llamax("detect", "missing.txt"))
+    assert "unknown hint language" in assert_one_line_error(llamax("detect", "--hint", "xx", "-t", "hi"), 2)
+
+
+def test_languages_lists_all_102_with_codes_and_detection(llamax):
+    records = [json.loads(l) for l in llamax("languages", "--json").stdout.decode().splitlines()]
+    assert len(records) == 102
+    assert all(r["detectable"] for r in records)
+    ckb = next(r for r in records if r["code"] == "ckb")
+    assert ckb["flores200"] == "ckb_Arab" and ckb["llamax_id"] == "ku"
+    table = llamax("languages").stdout.decode()
+    assert "Sorani Kurdish" in table and "zho_Hant" in table and "detect" in table
+
+
+def test_translate_reports_detection_and_refuses_to_guess(llamax):
+    proc = llamax("translate", "--to", "en", "--dry-run",
+                  "-t", "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.")
+    assert "detected German (de), confidence" in proc.stderr.decode()
+    assert "from German to English" in proc.stdout.decode()
+    err = assert_one_line_error(llamax("translate", "--to", "en", "--dry-run", "-t", "Dobar dan"))
+    assert "cannot tell the language" in err and "--from" in err

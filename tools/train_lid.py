@@ -1,0 +1,115 @@
+"""Train llamax's language-identification model from ../shared/data (never from FLORES/NTREX-sample).
+
+    python tools/train_lid.py [--data ../shared/data] [--out llamax_cli/data/lid.npz]
+
+A multinomial naive Bayes over hashed character 1-4-grams (llamax_cli/lid_features.py), one
+table per script. Only statistics are shipped (quantized log-probabilities), never the text.
+Training text: lid-train/ntrex (the rest of NTREX-128, the measurement sample's lines
+removed), lid-train/udhr (the UDHR) and lid-extra (see its SOURCES.md). Each language keeps
+the last 5% of its lines (of 8+ words) out of training as a dev set for tuning; `--final`
+trains on everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from llamax_cli import lid_features  # noqa: E402
+from llamax_cli.languages import all_languages  # noqa: E402
+
+SOURCES = ("lid-train/ntrex", "lid-train/udhr", "lid-extra")
+MAX_CHARS = 600_000  # per language: enough for stable 4-gram statistics
+
+
+def read_corpus(data: Path) -> dict[str, list[str]]:
+    codes = {lang.code for lang in all_languages()}
+    corpus: dict[str, list[str]] = collections.defaultdict(list)
+    for source in SOURCES:
+        for path in sorted((data / source).glob("*.txt")):
+            code = path.stem
+            if code not in codes:
+                raise SystemExit(f"{path}: {code} is not a LLaMAX language code")
+            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+            corpus[code].extend(line for line in lines if line)
+    return corpus
+
+
+def split(lines: list[str], final: bool) -> tuple[list[str], list[str]]:
+    if final:
+        return lines, []
+    long_ones = [i for i, line in enumerate(lines) if len(line.split()) >= 8]
+    held = set(long_ones[-max(len(long_ones) // 20, 3):]) if len(long_ones) > 20 else set()
+    return [l for i, l in enumerate(lines) if i not in held], [lines[i] for i in sorted(held)]
+
+
+def train(corpus: dict[str, list[str]], final: bool, alpha: float):
+    dev: dict[str, list[str]] = {}
+    groups: dict[str, dict[str, np.ndarray]] = collections.defaultdict(dict)
+    for code, lines in sorted(corpus.items()):
+        train_lines, dev[code] = split(lines, final)
+        # Round-robin over sources would be fairer, but order is ntrex, udhr, extra: cap late.
+        text, size = [], 0
+        for line in train_lines:
+            if size > MAX_CHARS:
+                break
+            text.append(line)
+            size += len(line)
+        counts = np.zeros(lid_features.BUCKETS, dtype=np.float64)
+        for line in text:
+            buckets = lid_features.buckets(line)
+            np.add.at(counts, buckets, 1)
+        script = lid_features.group_of(code)
+        if script is None:
+            continue  # its script alone identifies it
+        groups[script][code] = counts
+    tables = {}
+    for script, by_code in groups.items():
+        codes = sorted(by_code)
+        counts = np.stack([by_code[c] for c in codes], axis=1)  # buckets x languages
+        logp = np.log((counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * counts.shape[0]))
+        tables[script] = (codes, logp.astype(np.float32))
+    return tables, dev
+
+
+def save(tables, out: Path) -> None:
+    arrays = {}
+    for script, (codes, logp) in tables.items():
+        lo = float(logp.min())
+        scale = (float(logp.max()) - lo) / 255
+        arrays[f"{script}.codes"] = np.array(codes)
+        arrays[f"{script}.q"] = np.round((logp - lo) / scale).astype(np.uint8)
+        arrays[f"{script}.range"] = np.array([lo, scale], dtype=np.float64)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **arrays)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): " +
+          ", ".join(f"{s} {len(c)}" for s, (c, _) in tables.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data")
+    parser.add_argument("--out", type=Path,
+                        default=Path(__file__).resolve().parents[1] / "llamax_cli/data/lid.npz")
+    parser.add_argument("--alpha", type=float, default=0.05)
+    parser.add_argument("--final", action="store_true", help="train on all lines, no dev split")
+    parser.add_argument("--dev-out", type=Path, help="write the held-out dev lines (TSV)")
+    args = parser.parse_args()
+    corpus = read_corpus(args.data)
+    tables, dev = train(corpus, args.final, args.alpha)
+    save(tables, args.out)
+    if args.dev_out:
+        with open(args.dev_out, "w", encoding="utf-8") as f:
+            for code, lines in sorted(dev.items()):
+                for line in lines:
+                    f.write(f"{code}\t{line}\n")
+
+
+if __name__ == "__main__":
+    main()
