@@ -89,7 +89,13 @@ def translate(
     gpu_layers: Optional[int] = typer.Option(
         None, "--gpu-layers", help="Layers to offload; -1 all [default: all if a GPU backend]."),
     ctx: Optional[int] = typer.Option(None, "--ctx", min=64,
-                                      help="Context size in tokens [default: 2048]."),
+                                      help="KV cache size in tokens, shared by parallel units "
+                                           "[default: max(2048, 512 x parallel)]."),
+    parallel: Optional[int] = typer.Option(
+        None, "--parallel", "-p", min=1, max=64,
+        help="Units decoded at once in one batch [default: 4]."),
+    fmt: str = typer.Option("auto", "--format", "-f",
+                            help="auto | text | markdown | srt (auto: by extension and content)."),
     yes: bool = typer.Option(False, "-y", "--yes",
                              help="Download the model if it is missing, without asking."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Nothing on stderr but errors."),
@@ -97,12 +103,15 @@ def translate(
 ) -> None:
     """Translate files, stdin or --text; the translation streams to stdout."""
     from llamax_cli import jobs
+    from llamax_cli.segment import FORMATS
 
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     job = jobs.TranslateJob(
         files=files or [], text=text, to=to, from_=from_, output=output, out_dir=out_dir,
         model=model, dry_run=dry_run, as_json=as_json, max_tokens=max_tokens,
         temperature=temperature, seed=seed, threads=threads, gpu_layers=gpu_layers, ctx=ctx,
-        quiet=quiet, verbose=verbose, yes=yes)
+        quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 

@@ -50,7 +50,8 @@ SETTINGS = {s.key: s for s in [
     Setting("to", _language, "default target language"),
     Setting("threads", _int, "CPU threads"),
     Setting("gpu_layers", _int, "layers to offload to the GPU (-1: all)"),
-    Setting("ctx", _int, "context size in tokens"),
+    Setting("ctx", _int, "context size in tokens (KV cells shared by parallel units)"),
+    Setting("parallel", _int, "units translated at once"),
 ]}
 
 

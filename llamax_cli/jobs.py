@@ -18,7 +18,7 @@ from llamax_cli.detect import Detection, detect
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import LlamaxError, UsageError
 from llamax_cli.languages import Language
-from llamax_cli.segment import Document, segment_text
+from llamax_cli.segment import Document, segment
 from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, text_source
 
 
@@ -39,6 +39,8 @@ class TranslateJob:
     threads: Optional[int] = None
     gpu_layers: Optional[int] = None
     ctx: Optional[int] = None
+    parallel: Optional[int] = None
+    format: str = "auto"
     quiet: bool = False
     verbose: bool = False
     yes: bool = False
@@ -121,7 +123,9 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     tasks = []
     for source in sources:
         src, detection = _source_language(job, source, note)
-        tasks.append(_Task(source, segment_text(source.text), src, detection))
+        fmt = "text" if source.name == "--text" and job.format == "auto" else job.format
+        name = source.name if source.name != STDIN else None
+        tasks.append(_Task(source, segment(source.text, fmt, name), src, detection))
     for task in tasks:
         if task.src == tgt:
             note(f"{task.source.label} is already in {tgt.name}: passing it through unchanged")
@@ -135,8 +139,9 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         _open_sinks(job, tasks)
         if any(task.src != tgt for task in tasks):
             engine = _load_engine(job, note)
-        options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed))
         for task in tasks:
+            live = task.sink is None and not job.as_json and sys.stdout.isatty()
+            options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live)
             _run_task(task, tgt, engine, options, job, note)
             if task.sink:
                 task.sink.commit()  # each file whole as soon as it is done
@@ -152,10 +157,19 @@ def _load_engine(job: TranslateJob, note):
     from llamax_cli.engine.llama import LlamaEngine
 
     path = model_path(job.model, yes=job.yes, note=note)
-    return LlamaEngine(path, n_ctx=config.value("ctx", job.ctx) or 2048,
+    parallel = config.value("parallel", job.parallel) or DEFAULT_PARALLEL
+    return LlamaEngine(path, n_ctx=config.value("ctx", job.ctx) or default_ctx(parallel),
                        n_threads=config.value("threads", job.threads),
                        n_gpu_layers=config.value("gpu_layers", job.gpu_layers),
-                       verbose=job.verbose)
+                       n_parallel=parallel, verbose=job.verbose)
+
+
+DEFAULT_PARALLEL = 4  # see BENCHMARKS.md: the best units/s on 2 CPU cores, no loss for one line
+
+
+def default_ctx(parallel: int) -> int:
+    """KV cells shared by all sequences: a line-sized unit needs a few hundred."""
+    return max(2048, 512 * parallel)
 
 
 def model_path(flag: Optional[str], *, yes: bool, note) -> Path:
@@ -182,18 +196,34 @@ def model_path(flag: Optional[str], *, yes: bool, note) -> Path:
 
 
 def _run_task(task: _Task, tgt: Language, engine, options, job: TranslateJob, note) -> None:
+    from llamax_cli.progress import UnitProgress
+
     out: TextIO = task.sink or sys.stdout
-    for piece in translate.translate_document(task.doc, task.src, tgt, engine, options):
-        if isinstance(piece, translate.UnitResult):
-            if piece.status == "length":
-                note(f"{task.source.label}:{piece.line}: stopped at the token limit "
-                     f"({piece.tokens}); the translation may be cut (raise --max-tokens)")
-            if job.as_json:
-                out.write(_json_record(task, tgt, piece) + "\n")
+    units = len(task.doc.units)
+    show = not job.quiet and units > 1 and (task.sink is not None or not sys.stdout.isatty())
+    with UnitProgress(task.source.label, units, enabled=show) as progress:
+        for piece in translate.translate_document(task.doc, task.src, tgt, engine, options):
+            if isinstance(piece, translate.UnitResult):
+                progress.advance(piece.tokens)
+                if piece.status not in ("ok", "same-language"):
+                    note(f"{task.source.label}:{piece.line}: {piece.status}: {piece.note}")
+                if job.as_json:
+                    out.write(_json_record(task, tgt, piece) + "\n")
+                    out.flush()
+            elif isinstance(piece, translate.Retract):
+                _erase(out, piece.text)
+            elif not job.as_json:
+                out.write(piece)
                 out.flush()
-        elif not job.as_json:
-            out.write(piece)
-            out.flush()
+
+
+def _erase(out: TextIO, text: str) -> None:
+    """Take back text streamed to a terminal (only ever done on a TTY)."""
+    import shutil
+
+    width = max(shutil.get_terminal_size().columns, 1)
+    rows = max(len(text) - 1, 0) // width
+    out.write("\r" + ("\x1b[1A" * rows) + "\x1b[J")
 
 
 def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> str:
@@ -202,7 +232,8 @@ def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> st
         "source": result.source, "translation": result.translation,
         "source_language": task.src.code,
         "confidence": task.detection.confidence if task.detection else None,
-        "target_language": tgt.code, "status": result.status,
+        "target_language": tgt.code, "status": result.status, "note": result.note,
+        "attempts": result.attempts,
         "prompt_tokens": result.prompt_tokens, "tokens": result.tokens,
         "seconds": result.seconds,
     }

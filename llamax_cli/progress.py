@@ -49,3 +49,42 @@ class DownloadBar:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class UnitProgress:
+    """Units done, tokens/s and ETA for a file, on a terminal's stderr; nothing otherwise."""
+
+    def __init__(self, label: str, total: int, enabled: bool):
+        self._progress = None
+        self._tokens = 0
+        if not enabled or not stderr_is_tty():
+            return
+        import time
+
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeRemainingColumn)
+
+        self._clock = time.perf_counter
+        self._start = self._clock()
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True)
+        self._task = self._progress.add_task(label, total=total, rate="")
+
+    def advance(self, tokens: int) -> None:
+        if self._progress is None:
+            return
+        self._tokens += tokens
+        rate = self._tokens / max(self._clock() - self._start, 1e-6)
+        self._progress.update(self._task, advance=1, rate=f"{rate:.1f} tok/s")
+
+    def __enter__(self) -> "UnitProgress":
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()

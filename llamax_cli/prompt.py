@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from llamax_cli import guards
 from llamax_cli.languages import Language
 
 TEMPLATE = (
@@ -49,8 +50,10 @@ class ResponseFilter:
 
     It does incrementally what the reference evaluation does to the whole output (take what
     follows `### Response:` and strip it): leading whitespace is dropped, trailing whitespace is
-    held until more text follows, and generation should stop at a new `###` section. With
-    `single_line`, line breaks become spaces, so that one line in gives one line out.
+    held until more text follows, and generation should stop at a new `###` section. A chatty
+    preamble ("Here is the translation:") is dropped; text that could still become one is held
+    back only while it could. With `single_line`, line breaks become spaces, so that one line
+    in gives one line out.
     """
 
     _STOP = "\n###"
@@ -60,47 +63,69 @@ class ResponseFilter:
         self.single_line = single_line
         self.restore_hashes = restore_hashes
         self.stopped = False
+        self.preamble = ""  # what was stripped, if anything
         self._raw = ""
-        self._start: int | None = None  # index of the first non-space character
+        self._skip = 0  # content starts at or after this index
+        self._start: int | None = None  # index of the first character of content
         self._emitted = 0  # raw index up to which text has been emitted
+        self._scanned = 0  # raw index up to which the stop sequence has been searched
+        self._preamble_done = False
 
     def feed(self, piece: str) -> str:
         if self.stopped or not piece:
             return ""
-        scan_from = max(len(self._raw) - len(self._STOP), 0)
         self._raw += piece
+        return self._advance(final=False)
+
+    def finish(self) -> str:
+        """What is still held back, at the end of generation."""
+        if self.stopped:
+            return ""
+        text = self._advance(final=True)
+        if self._start is None or self.stopped:
+            return text
+        return text + self._emit(max(len(self._raw.rstrip()), self._emitted))
+
+    def _advance(self, final: bool) -> str:
         if self._start is None:
-            stripped = self._raw.lstrip()
+            rest = self._raw[self._skip:]
+            stripped = rest.lstrip()
             if not stripped:
                 return ""
             self._start = self._emitted = len(self._raw) - len(stripped)
-            scan_from = self._start
+            self._scanned = self._start
         head = self._raw[self._start:]
+        if not self._preamble_done:
+            match = guards.PREAMBLE.match(head)
+            if match:
+                self._preamble_done = True
+                self.preamble = head[:match.end()].strip()
+                self._skip, self._start = self._start + match.end(), None
+                return self._advance(final)
+            if not final and len(head) < 80 and "\n" not in head and guards.could_be_preamble(head[:40]):
+                return ""
+            self._preamble_done = True
         if head.startswith("#"):
             if self._START_MARKER.match(head):
                 return self._stop(self._start)
-            if len(head) < 16:  # long enough to tell a marker from a heading
+            if len(head) < 16 and not final:  # long enough to tell a marker from a heading
                 return ""
-        cut = self._raw.find(self._STOP, max(scan_from, self._start))
+        cut = self._raw.find(self._STOP, max(self._scanned - len(self._STOP), self._start))
+        self._scanned = len(self._raw)
         if cut >= 0:
             return self._stop(cut)
-        return self._emit(self._safe_end())
+        return "" if final else self._emit(self._safe_end())
 
     def _stop(self, at: int) -> str:
         self.stopped = True
         self._raw = self._raw[:at].rstrip()
         return self._emit(max(len(self._raw), self._emitted))
 
-    def finish(self) -> str:
-        """What is still held back, at the end of generation."""
-        if self._start is None:
-            return ""
-        return self._emit(max(len(self._raw.rstrip()), self._emitted))
-
     @property
     def text(self) -> str:
         """Everything emitted so far."""
-        return self._clean(self._raw[self._start or 0:self._emitted])
+        return self._clean(self._raw[self._start or 0:self._emitted]) if self._start is not None \
+            else ""
 
     def _safe_end(self) -> int:
         raw = self._raw

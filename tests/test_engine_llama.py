@@ -39,11 +39,20 @@ def test_greedy_is_deterministic_and_prefix_reuse_changes_nothing(engine):
 
 def test_shared_prefix_is_not_evaluated_again(engine):
     run(engine, PROMPT + " Paris. The capital of Spain is")
-    kept_before = len(engine._cached)
-    assert kept_before > 0
-    tokens = engine.tokenize(PROMPT + " Paris. The capital of Italy is")
-    engine._prefill(tokens)
-    assert engine.prefill_reused >= len(engine.tokenize(PROMPT + " Paris. The capital of")) - 1
+    run(engine, PROMPT + " Paris. The capital of Italy is")
+    assert 0 < engine.prefix_decoded <= 4  # only the tokens after "...of"
+
+
+def test_batch_shares_the_prefix_and_matches_one_by_one(gemma_path):
+    prompts = [f"{PROMPT} Paris. Question {i}: what is {i} plus {i}? Answer:" for i in range(6)]
+    with LlamaEngine(gemma_path, n_ctx=2048, n_parallel=4) as batched:
+        events = list(batched.generate([Request(p, 16) for p in prompts], Sampling()))
+        assert len(batched.prefix_tokens) >= len(batched.tokenize(PROMPT))
+    together = ["".join(e.text for e in events if e.index == i) for i in range(6)]
+    with LlamaEngine(gemma_path, n_ctx=2048) as single:
+        alone = ["".join(e.text for e in single.generate([Request(p, 16)], Sampling())) for p in prompts]
+    assert together == alone
+    assert sum(e.done for e in events) == 6
 
 
 def test_should_stop_ends_the_sequence(engine):

@@ -50,7 +50,9 @@ class ScriptedEngine:
         return len(text.split())
 
     def generate(self, requests, sampling):
-        for index, request in enumerate(requests):
+        index = 0
+        while index < len(requests):  # the pipeline may append retries while we run
+            request = requests[index]
             self.requests.append(request)
             raw = self.completions.pop(0)
             n = 0
@@ -61,12 +63,73 @@ class ScriptedEngine:
                     break
             else:
                 yield Event(index, "", True, self.finish, 5, n)
+            index += 1
 
 
 def test_a_unit_that_hits_the_token_limit_is_reported():
     engine = ScriptedEngine(["Bonjour le monde"], finish="length")
     _, results = run("Hello world", engine)
-    assert results[0].status == "length"
+    assert results[0].status == "truncated" and "token limit" in results[0].note
+
+
+def test_a_truncated_unit_is_split_in_two_and_retried():
+    class FirstTryTooLong(ScriptedEngine):
+        def generate(self, requests, sampling):
+            for event in super().generate(requests, sampling):
+                if event.done and event.index == 0:
+                    event = Event(event.index, "", True, "length", 5, event.n_tokens)
+                yield event
+
+    engine = FirstTryTooLong(["Un deux trois", "Un deux.", "Trois quatre."])
+    text, results = run("One two. Three four.", engine)
+    assert [r.prompt.split("### Input:\n")[1].split("\n")[0] for r in engine.requests] == \
+        ["One two. Three four.", "One two.", "Three four."]
+    assert text == "Un deux. Trois quatre."
+    assert results[0].status == "ok" and results[0].attempts == 3
+
+
+def test_a_loop_is_stopped_and_retried_with_a_penalty():
+    engine = ScriptedEngine(["la la" * 1 + " la" * 60, "Bonjour."])
+    text, results = run("Hello.", engine)
+    assert engine.requests[0].repeat_penalty == 1.0 and engine.requests[1].repeat_penalty > 1.0
+    assert text == "Bonjour." and results[0].attempts == 2
+
+
+def test_a_loop_that_survives_the_retry_is_reported():
+    engine = ScriptedEngine([" la" * 60, " la" * 60])
+    _, results = run("Hello.", engine)
+    assert results[0].status == "degenerate" and "repetition" in results[0].note
+
+
+def test_an_echo_is_flagged():
+    engine = ScriptedEngine(["The weather is lovely today."])
+    _, results = run("The weather is lovely today.", engine)
+    assert results[0].status == "echo"
+
+
+def test_an_english_preamble_is_stripped():
+    engine = ScriptedEngine(["Here is the French translation: Bonjour à tous."])
+    text, _ = run("Hello everyone.", engine)
+    assert text == "Bonjour à tous."
+
+
+def test_units_are_released_in_document_order_whatever_order_they_finish():
+    from llamax_cli.engine import Event as E
+
+    class Reversed:
+        n_ctx = 512
+
+        def count_tokens(self, text):
+            return len(text.split())
+
+        def generate(self, requests, sampling):
+            for index in reversed(range(len(requests))):
+                yield E(index, f"T{index}", n_tokens=1)
+                yield E(index, "", True, "eog", 5, 1)
+
+    text, results = run("a one\n\nb two\nc three\n", Reversed())
+    assert text == "T0\n\nT1\nT2\n"
+    assert [r.index for r in results] == [0, 1, 2]
 
 
 def test_generation_stops_at_a_new_section_and_nothing_leaks():

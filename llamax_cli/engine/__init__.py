@@ -21,6 +21,7 @@ class Sampling:
 class Request:
     prompt: str
     max_tokens: int
+    repeat_penalty: float = 1.0  # > 1 discourages repeating the last 64 tokens
     # Asked after each piece has been consumed; True ends this sequence early.
     should_stop: Callable[[], bool] = field(default=lambda: False)
 

@@ -96,7 +96,7 @@ class LlamaEngine:
 
     def __init__(self, model_path: str | os.PathLike, *, n_ctx: int = 2048,
                  n_threads: int | None = None, n_gpu_layers: int | None = None,
-                 n_batch: int = 512, verbose: bool = False):
+                 n_batch: int = 512, n_parallel: int = 1, verbose: bool = False):
         path = Path(model_path)
         check_gguf(path)
         lib = self._lib = _lib()
@@ -108,6 +108,10 @@ class LlamaEngine:
             n_gpu_layers = -1 if lib.llama_supports_gpu_offload() else 0
         mparams = lib.llama_model_default_params()
         mparams.n_gpu_layers = _ALL_LAYERS if n_gpu_layers < 0 else n_gpu_layers
+        # No repacked weight layouts: their kernels give a row different results depending on
+        # how many rows share the batch, and --parallel must not change a greedy translation.
+        # Measured on the gemma test model: no decode or prefill speed difference.
+        mparams.use_extra_bufts = False
         self._model = lib.llama_model_load_from_file(str(path).encode(), mparams)
         if not self._model:
             raise LlamaxError(f"cannot load model {path}: {self._load_error()}")
@@ -118,7 +122,10 @@ class LlamaEngine:
         cparams = lib.llama_context_default_params()
         cparams.n_ctx = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
         cparams.n_batch = cparams.n_ubatch = n_batch
-        cparams.n_seq_max = 1
+        # One sequence per parallel slot, plus one that holds the shared prompt prefix; one
+        # unified KV cache, so that sequences can share the prefix cells.
+        cparams.n_seq_max = n_parallel + 1
+        cparams.kv_unified = True
         cparams.n_threads = cparams.n_threads_batch = threads
         cparams.no_perf = True
         self._ctx = lib.llama_init_from_model(self._model, cparams)
@@ -129,11 +136,13 @@ class LlamaEngine:
         self.n_ctx = lib.llama_n_ctx(self._ctx)
         self.n_threads = threads
         self.n_gpu_layers = n_gpu_layers
-        self._n_batch = n_batch
+        self.n_batch = n_batch
+        self.n_parallel = n_parallel
+        self.prefix_seq = n_parallel
+        self.prefix_tokens: list[int] = []
+        self.prefix_decoded = 0  # tokens the last call had to decode into the prefix
         self._memory = lib.llama_get_memory(self._ctx)
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
-        self._cached: list[int] = []  # tokens whose KV entries sit in sequence 0
-        self.prefill_reused = 0  # prompt tokens the last prefill took from the cache
         self._pieces: dict[int, bytes] = {}
         self._piece_buf = ctypes.create_string_buffer(256)
 
@@ -171,84 +180,64 @@ class LlamaEngine:
             self._pieces[token] = piece
         return piece
 
-    # -- decoding -------------------------------------------------------------------------
+    # -- decoding ------------------------------------------------------------------------
 
-    def _decode(self, tokens: Sequence[int], start: int, want_logits_last: bool) -> None:
-        batch = self._batch
-        for i, token in enumerate(tokens):
-            batch.token[i] = token
-            batch.pos[i] = start + i
-            batch.n_seq_id[i] = 1
-            batch.seq_id[i][0] = 0
-            batch.logits[i] = 0
-        if want_logits_last:
-            batch.logits[len(tokens) - 1] = 1
-        batch.n_tokens = len(tokens)
-        rc = self._lib.llama_decode(self._ctx, batch)
-        if rc != 0:
-            self._cached = self._cached[:start]
-            raise LlamaxError(f"llama.cpp failed to decode (code {rc}): {self._load_error('')}")
-        self._cached.extend(tokens)
+    def _ensure_prefix(self, prefix: list[int]) -> list[int]:
+        """Make the prefix sequence hold `prefix`, decoding only what it does not hold yet.
 
-    def _prefill(self, tokens: list[int]) -> None:
+        Between calls this is plain prompt caching: consecutive prompts that share the
+        template reuse its KV cells."""
+        if len(prefix) < 4:
+            prefix = []
         keep = 0
-        for a, b in zip(self._cached, tokens):
+        for a, b in zip(self.prefix_tokens, prefix):
             if a != b:
                 break
             keep += 1
-        keep = min(keep, len(tokens) - 1)  # the last prompt token must be decoded for its logits
-        self.prefill_reused = keep
-        self._lib.llama_memory_seq_rm(self._memory, 0, keep, -1)
-        del self._cached[keep:]
-        for start in range(keep, len(tokens), self._n_batch):
-            chunk = tokens[start:start + self._n_batch]
-            self._decode(chunk, start, want_logits_last=start + len(chunk) == len(tokens))
+        lib = self._lib
+        lib.llama_memory_seq_rm(self._memory, self.prefix_seq, keep, -1)
+        self.prefix_tokens = self.prefix_tokens[:keep]
+        self.prefix_decoded = len(prefix) - keep
+        batch = self._batch
+        for start in range(keep, len(prefix), self.n_batch):
+            chunk = prefix[start:start + self.n_batch]
+            for i, token in enumerate(chunk):
+                batch.token[i] = token
+                batch.pos[i] = start + i
+                batch.n_seq_id[i] = 1
+                batch.seq_id[i][0] = self.prefix_seq
+                batch.logits[i] = 0
+            batch.n_tokens = len(chunk)
+            rc = lib.llama_decode(self._ctx, batch)
+            if rc != 0:
+                raise LlamaxError(f"llama.cpp failed to decode the prompt (code {rc})")
+            self.prefix_tokens.extend(chunk)
+        return prefix
 
-    def _sampler(self, sampling: Sampling):
+    def _sampler(self, sampling: Sampling, request: Request, index: int):
         lib = self._lib
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        if request.repeat_penalty != 1.0:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_penalties(
+                lib.llama_vocab_n_tokens(self._vocab), 64, request.repeat_penalty, 0.0, 0.0))
         if sampling.temperature <= 0:
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
         else:
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_min_p(0.05, 1))
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_temp(sampling.temperature))
-            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(sampling.seed))
+            # One seed per request: results do not depend on how requests share the batch.
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(sampling.seed + index))
         return chain
 
     def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]:
-        sampler = self._sampler(sampling)
-        try:
-            for index, request in enumerate(requests):
-                yield from self._generate_one(index, request, sampling, sampler)
-        finally:
-            self._lib.llama_sampler_free(sampler)
+        """Events for all requests, up to n_parallel decoded at once, interleaved.
 
-    def _generate_one(self, index: int, request: Request, sampling: Sampling,
-                      sampler) -> Iterator[Event]:
-        lib, ctx, vocab = self._lib, self._ctx, self._vocab
-        tokens = self.tokenize(request.prompt)
-        if len(tokens) >= self.n_ctx:
-            raise LlamaxError(f"a prompt of {len(tokens)} tokens does not fit the context of "
-                              f"{self.n_ctx}; raise --ctx or shorten the input")
-        max_new = min(request.max_tokens, self.n_ctx - len(tokens))
-        self._prefill(tokens)
-        lib.llama_sampler_reset(sampler)
-        utf8 = codecs.getincrementaldecoder("utf-8")("replace")
-        n, reason = 0, "length"
-        while n < max_new:
-            token = lib.llama_sampler_sample(sampler, ctx, -1)
-            if lib.llama_vocab_is_eog(vocab, token) and not sampling.ignore_eos:
-                reason = "eog"
-                break
-            n += 1
-            yield Event(index, utf8.decode(self._piece(token)), n_tokens=n)
-            if request.should_stop():
-                reason = "stop"
-                break
-            if n < max_new:
-                self._decode((token,), len(self._cached), want_logits_last=True)
-        yield Event(index, utf8.decode(b"", final=True), done=True, finish_reason=reason,
-                    n_prompt_tokens=len(tokens), n_tokens=n)
+        `requests` may grow while this runs (a list the caller appends to)."""
+        from llamax_cli.engine.scheduler import Scheduler
+
+        if not isinstance(requests, list):
+            requests = list(requests)
+        return Scheduler(self, requests, sampling).run()
 
     def close(self) -> None:
         if getattr(self, "_ctx", None):

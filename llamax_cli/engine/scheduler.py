@@ -1,0 +1,178 @@
+"""Continuous batching: N requests decoded together in one llama.cpp context.
+
+One `llama_decode` per step carries, for every active sequence, either its next prompt chunk
+or its last sampled token. A sequence that finishes frees its slot at once and the next
+request is admitted in the same step. The prompt prefix that all requests share (the LLaMAX
+template up to the input) is evaluated once into its own sequence and shared with each new
+sequence by `llama_memory_seq_cp`, which in a unified KV cache shares cells, not copies.
+
+Requests may be appended to the list while it is being consumed: the pipeline queues retries
+that way, and they are picked up as slots free.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.errors import LlamaxError
+
+_MIN_PREFIX = 4  # shorter shared prefixes are not worth a sequence of their own
+
+
+@dataclass
+class _Slot:
+    seq: int
+    index: int
+    request: Request
+    prompt_len: int
+    pending: list[int]  # prompt tokens not yet decoded
+    pos: int
+    max_new: int
+    reserve: int  # KV cells this sequence may use beyond the shared prefix
+    sampler: object
+    utf8: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
+    n_gen: int = 0
+    last: int = -1
+    row: int = -1  # this step's logits row, or -1
+
+
+def common_prefix(token_lists: list[list[int]]) -> int:
+    if not token_lists:
+        return 0
+    first = token_lists[0]
+    n = min(len(t) for t in token_lists) - 1  # each request keeps >= 1 token of its own
+    for tokens in token_lists[1:]:
+        i = 0
+        while i < n and tokens[i] == first[i]:
+            i += 1
+        n = i
+    return max(n, 0)
+
+
+class Scheduler:
+    def __init__(self, engine, requests: list[Request], sampling: Sampling):
+        self.e = engine
+        self.lib = engine._lib
+        self.requests = requests
+        self.sampling = sampling
+        self.tokens: dict[int, list[int]] = {}
+
+    def _tokens(self, index: int) -> list[int]:
+        if index not in self.tokens:
+            tokens = self.e.tokenize(self.requests[index].prompt)
+            if len(tokens) >= self.e.n_ctx:
+                raise LlamaxError(f"a prompt of {len(tokens)} tokens does not fit the context of "
+                                  f"{self.e.n_ctx}; raise --ctx or shorten the input")
+            self.tokens[index] = tokens
+        return self.tokens[index]
+
+    def run(self) -> Iterator[Event]:
+        e, lib = self.e, self.lib
+        head = [self._tokens(i) for i in range(min(len(self.requests), 64))]
+        prefix = e._ensure_prefix(head[0][:common_prefix(head)] if len(head) > 1 else head[0][:-1])
+        free = deque(range(e.n_parallel))
+        active: dict[int, _Slot] = {}
+        used = len(prefix)
+        next_index = 0
+        try:
+            while next_index < len(self.requests) or active:
+                while next_index < len(self.requests) and free:
+                    slot = self._admit(next_index, free[0], prefix)
+                    if active and used + slot.reserve > e.n_ctx:
+                        lib.llama_sampler_free(slot.sampler)
+                        break  # wait for a sequence to finish
+                    free.popleft()
+                    active[slot.seq] = slot
+                    used += slot.reserve
+                    next_index += 1
+                self._decode_step(active)
+                for slot in [s for s in active.values() if s.row >= 0]:
+                    finished = yield from self._sample(slot)
+                    if finished:
+                        yield Event(slot.index, slot.utf8.decode(b"", final=True), done=True,
+                                    finish_reason=finished, n_prompt_tokens=slot.prompt_len,
+                                    n_tokens=slot.n_gen)
+                        self._release(slot)
+                        del active[slot.seq]
+                        free.append(slot.seq)
+                        used -= slot.reserve
+        finally:
+            for slot in active.values():
+                self._release(slot)
+
+    def _admit(self, index: int, seq: int, prefix: list[int]) -> _Slot:
+        e, lib = self.e, self.lib
+        tokens = self._tokens(index)
+        shared = len(prefix) if tokens[:len(prefix)] == prefix else 0
+        request = self.requests[index]
+        max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
+        lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
+        if shared:
+            lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, 0, shared)
+        sampler = e._sampler(self.sampling, request, index)
+        return _Slot(seq, index, request, len(tokens), tokens[shared:], shared, max_new,
+                     len(tokens) - shared + max_new, sampler)
+
+    def _decode_step(self, active: dict[int, _Slot]) -> None:
+        """Decode one sequence's prompt alone, or else the last token of every sequence.
+
+        Never both in one batch: a row's numbers then depend only on its own sequence, so
+        greedy output is the same whatever --parallel is (with repacking off, see llama.py)."""
+        e, batch = self.e, self.e._batch
+        for slot in active.values():
+            slot.row = -1
+        prefilling = next((s for s in active.values() if s.pending), None)
+        n = 0
+        if prefilling is not None:
+            take = prefilling.pending[:e.n_batch]
+            del prefilling.pending[:len(take)]
+            for k, token in enumerate(take):
+                self._put(batch, n, token, prefilling.pos + k, prefilling.seq,
+                          last=not prefilling.pending and k == len(take) - 1)
+                n += 1
+            prefilling.pos += len(take)
+            if not prefilling.pending:
+                prefilling.row = n - 1
+        else:
+            for slot in active.values():
+                self._put(batch, n, slot.last, slot.pos, slot.seq, last=True)
+                slot.pos += 1
+                slot.row = n
+                n += 1
+        batch.n_tokens = n
+        rc = self.lib.llama_decode(e._ctx, batch)
+        if rc != 0:
+            raise LlamaxError(f"llama.cpp failed to decode (code {rc}"
+                              f"{': KV cache full, lower --parallel or raise --ctx' if rc == 1 else ''})")
+
+    @staticmethod
+    def _put(batch, i: int, token: int, pos: int, seq: int, last: bool) -> None:
+        batch.token[i] = token
+        batch.pos[i] = pos
+        batch.n_seq_id[i] = 1
+        batch.seq_id[i][0] = seq
+        batch.logits[i] = 1 if last else 0
+
+    def _sample(self, slot: _Slot):
+        """Sample this slot's next token; return why it finished, or None."""
+        e, lib = self.e, self.lib
+        token = lib.llama_sampler_sample(slot.sampler, e._ctx, slot.row)
+        if lib.llama_vocab_is_eog(e._vocab, token) and not self.sampling.ignore_eos:
+            return "eog"
+        slot.n_gen += 1
+        yield Event(slot.index, slot.utf8.decode(e._piece(token)), n_tokens=slot.n_gen)
+        if slot.request.should_stop():
+            return "stop"
+        if slot.n_gen >= slot.max_new:
+            return "length"
+        slot.last = token
+        return None
+
+    def _release(self, slot: _Slot) -> None:
+        self.lib.llama_memory_seq_rm(self.e._memory, slot.seq, -1, -1)
+        self.lib.llama_sampler_free(slot.sampler)
