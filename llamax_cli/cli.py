@@ -89,8 +89,8 @@ def translate(
     gpu_layers: Optional[int] = typer.Option(
         None, "--gpu-layers", help="Layers to offload; -1 all [default: all if a GPU backend]."),
     ctx: Optional[int] = typer.Option(None, "--ctx", min=64,
-                                      help="KV cache size in tokens, shared by parallel units "
-                                           "[default: max(2048, 512 x parallel)]."),
+                                      help="Context per unit in tokens: prompt and translation "
+                                           "[default: 1024]."),
     parallel: Optional[int] = typer.Option(
         None, "--parallel", "-p", min=1, max=64,
         help="Units decoded at once in one batch [default: 4]."),

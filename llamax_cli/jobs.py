@@ -158,7 +158,7 @@ def _load_engine(job: TranslateJob, note):
 
     path = model_path(job.model, yes=job.yes, note=note)
     parallel = config.value("parallel", job.parallel) or DEFAULT_PARALLEL
-    return LlamaEngine(path, n_ctx=config.value("ctx", job.ctx) or default_ctx(parallel),
+    return LlamaEngine(path, n_ctx=config.value("ctx", job.ctx) or DEFAULT_CTX,
                        n_threads=config.value("threads", job.threads),
                        n_gpu_layers=config.value("gpu_layers", job.gpu_layers),
                        n_parallel=parallel, verbose=job.verbose)
@@ -167,9 +167,9 @@ def _load_engine(job: TranslateJob, note):
 DEFAULT_PARALLEL = 4  # see BENCHMARKS.md: the best units/s on 2 CPU cores, no loss for one line
 
 
-def default_ctx(parallel: int) -> int:
-    """KV cells shared by all sequences: a line-sized unit needs a few hundred."""
-    return max(2048, 512 * parallel)
+# Tokens per unit (prompt and translation): a line needs a few hundred, and longer units are
+# split to fit. Memory grows with ctx x (parallel + 1).
+DEFAULT_CTX = 1024
 
 
 def model_path(flag: Optional[str], *, yes: bool, note) -> Path:

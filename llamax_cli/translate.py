@@ -227,10 +227,10 @@ class _Run:
         unit = job.unit
         translation = " ".join(r for r in job.results if r)
         lost = [span for span in unit.protected if span not in translation]
-        if lost and job.status == "ok":
-            job.status = "protected-lost"
+        if lost:  # code, links and placeholders must survive, whatever else went wrong
+            job.status = "protected-lost" if job.status == "ok" else job.status
             job.notes.append(f"the model dropped {lost[0]!r}; kept the source text")
-            translation = unit.source
+            translation = unit.raw
         elif job.status == "ok" and guards.is_echo(unit.source, translation):
             job.status = "echo"
             job.notes.append("the output repeats the source")

@@ -120,12 +120,15 @@ class LlamaEngine:
         threads = n_threads or default_threads()
         n_ctx_train = lib.llama_model_n_ctx_train(self._model)
         cparams = lib.llama_context_default_params()
-        cparams.n_ctx = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
-        cparams.n_batch = cparams.n_ubatch = n_batch
-        # One sequence per parallel slot, plus one that holds the shared prompt prefix; one
-        # unified KV cache, so that sequences can share the prefix cells.
+        per_sequence = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
+        # One sequence per parallel slot plus one holding the shared prompt prefix, each in its
+        # own KV stream: a sequence's cells then sit in the same order whatever runs beside
+        # it, which keeps greedy output independent of --parallel (a unified cache
+        # interleaves them, and the attention sums come out different in the last bits).
         cparams.n_seq_max = n_parallel + 1
-        cparams.kv_unified = True
+        cparams.kv_unified = False
+        cparams.n_ctx = per_sequence * cparams.n_seq_max
+        cparams.n_batch = cparams.n_ubatch = n_batch
         cparams.n_threads = cparams.n_threads_batch = threads
         cparams.no_perf = True
         self._ctx = lib.llama_init_from_model(self._model, cparams)
@@ -133,7 +136,7 @@ class LlamaEngine:
             lib.llama_model_free(self._model)
             raise LlamaxError(f"cannot create a context of {cparams.n_ctx} tokens: "
                               f"{self._load_error('out of memory?')}")
-        self.n_ctx = lib.llama_n_ctx(self._ctx)
+        self.n_ctx = lib.llama_n_ctx(self._ctx) // cparams.n_seq_max  # per sequence
         self.n_threads = threads
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch

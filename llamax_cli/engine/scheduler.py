@@ -4,7 +4,7 @@ One `llama_decode` per step carries, for every active sequence, either its next 
 or its last sampled token. A sequence that finishes frees its slot at once and the next
 request is admitted in the same step. The prompt prefix that all requests share (the LLaMAX
 template up to the input) is evaluated once into its own sequence and shared with each new
-sequence by `llama_memory_seq_cp`, which in a unified KV cache shares cells, not copies.
+sequence by `llama_memory_seq_cp` (each sequence has its own KV stream: see llama.py).
 
 Requests may be appended to the list while it is being consumed: the pipeline queues retries
 that way, and they are picked up as slots free.
@@ -20,7 +20,7 @@ from typing import Iterator
 from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.errors import LlamaxError
 
-_MIN_PREFIX = 4  # shorter shared prefixes are not worth a sequence of their own
+GEN_ROWS = 7  # most sequences decoded in one batch (see Scheduler._groups)
 
 
 @dataclass
@@ -32,7 +32,6 @@ class _Slot:
     pending: list[int]  # prompt tokens not yet decoded
     pos: int
     max_new: int
-    reserve: int  # KV cells this sequence may use beyond the shared prefix
     sampler: object
     utf8: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
@@ -77,30 +76,26 @@ class Scheduler:
         prefix = e._ensure_prefix(head[0][:common_prefix(head)] if len(head) > 1 else head[0][:-1])
         free = deque(range(e.n_parallel))
         active: dict[int, _Slot] = {}
-        used = len(prefix)
         next_index = 0
         try:
             while next_index < len(self.requests) or active:
                 while next_index < len(self.requests) and free:
-                    slot = self._admit(next_index, free[0], prefix)
-                    if active and used + slot.reserve > e.n_ctx:
-                        lib.llama_sampler_free(slot.sampler)
-                        break  # wait for a sequence to finish
-                    free.popleft()
+                    slot = self._admit(next_index, free.popleft(), prefix)
                     active[slot.seq] = slot
-                    used += slot.reserve
                     next_index += 1
-                self._decode_step(active)
-                for slot in [s for s in active.values() if s.row >= 0]:
-                    finished = yield from self._sample(slot)
-                    if finished:
-                        yield Event(slot.index, slot.utf8.decode(b"", final=True), done=True,
-                                    finish_reason=finished, n_prompt_tokens=slot.prompt_len,
-                                    n_tokens=slot.n_gen)
-                        self._release(slot)
-                        del active[slot.seq]
-                        free.append(slot.seq)
-                        used -= slot.reserve
+                for group in self._groups(active):
+                    self._decode(group)
+                    for slot in group:
+                        if slot.row < 0:
+                            continue
+                        finished = yield from self._sample(slot)
+                        if finished:
+                            yield Event(slot.index, slot.utf8.decode(b"", final=True), done=True,
+                                        finish_reason=finished, n_prompt_tokens=slot.prompt_len,
+                                        n_tokens=slot.n_gen)
+                            self._release(slot)
+                            del active[slot.seq]
+                            free.append(slot.seq)
         finally:
             for slot in active.values():
                 self._release(slot)
@@ -113,33 +108,41 @@ class Scheduler:
         max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
         lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
         if shared:
-            lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, 0, shared)
+            lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, -1, -1)
         sampler = e._sampler(self.sampling, request, index)
-        return _Slot(seq, index, request, len(tokens), tokens[shared:], shared, max_new,
-                     len(tokens) - shared + max_new, sampler)
+        return _Slot(seq, index, request, len(tokens), tokens[shared:], shared, max_new, sampler)
 
-    def _decode_step(self, active: dict[int, _Slot]) -> None:
-        """Decode one sequence's prompt alone, or else the last token of every sequence.
+    @staticmethod
+    def _groups(active: dict[int, _Slot]) -> list[list[_Slot]]:
+        """What to decode this step: one sequence's prompt alone, or else the last token of
+        every sequence, at most GEN_ROWS to a batch.
 
-        Never both in one batch: a row's numbers then depend only on its own sequence, so
-        greedy output is the same whatever --parallel is (with repacking off, see llama.py)."""
-        e, batch = self.e, self.e._batch
-        for slot in active.values():
-            slot.row = -1
+        Never mixed, and never more rows: a row's numbers then depend only on its own
+        sequence, so greedy output is the same whatever --parallel is. (llama.cpp's CPU
+        kernels change path at 8 rows and with repacked weights, see llama.py; measured on
+        the gemma test model, where outputs differed at near-ties otherwise.)"""
         prefilling = next((s for s in active.values() if s.pending), None)
-        n = 0
         if prefilling is not None:
-            take = prefilling.pending[:e.n_batch]
-            del prefilling.pending[:len(take)]
-            for k, token in enumerate(take):
-                self._put(batch, n, token, prefilling.pos + k, prefilling.seq,
-                          last=not prefilling.pending and k == len(take) - 1)
-                n += 1
-            prefilling.pos += len(take)
-            if not prefilling.pending:
-                prefilling.row = n - 1
-        else:
-            for slot in active.values():
+            return [[prefilling]]
+        slots = list(active.values())
+        return [slots[i:i + GEN_ROWS] for i in range(0, len(slots), GEN_ROWS)]
+
+    def _decode(self, group: list[_Slot]) -> None:
+        e, batch = self.e, self.e._batch
+        n = 0
+        for slot in group:
+            slot.row = -1
+            if slot.pending:
+                take = slot.pending[:e.n_batch]
+                del slot.pending[:len(take)]
+                for k, token in enumerate(take):
+                    self._put(batch, n, token, slot.pos + k, slot.seq,
+                              last=not slot.pending and k == len(take) - 1)
+                    n += 1
+                slot.pos += len(take)
+                if not slot.pending:
+                    slot.row = n - 1
+            else:
                 self._put(batch, n, slot.last, slot.pos, slot.seq, last=True)
                 slot.pos += 1
                 slot.row = n
