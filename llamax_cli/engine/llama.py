@@ -108,10 +108,12 @@ class LlamaEngine:
             n_gpu_layers = -1 if lib.llama_supports_gpu_offload() else 0
         mparams = lib.llama_model_default_params()
         mparams.n_gpu_layers = _ALL_LAYERS if n_gpu_layers < 0 else n_gpu_layers
-        # No repacked weight layouts: their kernels give a row different results depending on
-        # how many rows share the batch, and --parallel must not change a greedy translation.
-        # Measured on the gemma test model: no decode or prefill speed difference.
-        mparams.use_extra_bufts = False
+        # No repacked weight layouts by default: their kernels give a row different results
+        # depending on how many rows share the batch (so --parallel would change a greedy
+        # translation), and the repacked copy doubles the weights' resident memory. Measured
+        # (BENCHMARKS.md): no difference on the gemma Q4_K_M test model; on a 7B-shaped Q4_0,
+        # repacking decodes ~1.4x faster. LLAMAX_REPACK=1 trades the guarantees for that speed.
+        mparams.use_extra_bufts = os.environ.get("LLAMAX_REPACK") == "1"
         self._model = lib.llama_model_load_from_file(str(path).encode(), mparams)
         if not self._model:
             raise LlamaxError(f"cannot load model {path}: {self._load_error()}")

@@ -1,0 +1,105 @@
+"""Write a random-weight GGUF with a LLaMAX model's shapes, for speed measurements.
+
+    python benchmarks/make_synthetic_gguf.py --shape llamax2-7b --vocab ggml-vocab-llama-spm.gguf OUT.gguf
+
+Speed depends on shapes, not weights: this file decodes as fast as the real model while
+writing nonsense. The vocabulary comes from the vocab-only GGUFs in the llama-cpp-python sdist
+(`pip download llama-cpp-python --no-binary :all: --no-deps`, then
+`vendor/llama.cpp/models/ggml-vocab-llama-spm.gguf` for LLaMA-2, `-bpe` for LLaMA-3).
+Weights are Q4_0 (or Q8_0) blocks with a fixed small scale and random quants; norms are 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+SHAPES = {
+    "llamax2-7b": dict(width=4096, layers=32, heads=32, heads_kv=32, ffn=11008, ctx=4096),
+    "llamax3-8b": dict(width=4096, layers=32, heads=32, heads_kv=8, ffn=14336, ctx=8192),
+}
+
+
+def _blocks(n_weights: int, quant: str, rng: np.random.Generator) -> np.ndarray:
+    """Raw bytes of n_weights quantized weights: f16 scale per 32, then the quants."""
+    n_blocks = n_weights // 32
+    per_block = {"Q4_0": 16, "Q8_0": 32}[quant]
+    out = np.empty((n_blocks, 2 + per_block), dtype=np.uint8)
+    out[:, :2] = np.frombuffer(np.float16(0.02).tobytes(), dtype=np.uint8)
+    out[:, 2:] = rng.integers(0, 256, size=(n_blocks, per_block), dtype=np.uint8)
+    return out
+
+
+def write(out: Path, shape: dict, vocab_path: Path, quant: str, seed: int = 0) -> None:
+    import gguf
+
+    rng = np.random.default_rng(seed)
+    vocab = gguf.GGUFReader(str(vocab_path))
+    writer = gguf.GGUFWriter(str(out), "llama")
+    w, ffn, layers = shape["width"], shape["ffn"], shape["layers"]
+    head_dim = w // shape["heads"]
+    writer.add_name("synthetic-" + out.stem)
+    writer.add_context_length(shape["ctx"])
+    writer.add_embedding_length(w)
+    writer.add_block_count(layers)
+    writer.add_feed_forward_length(ffn)
+    writer.add_head_count(shape["heads"])
+    writer.add_head_count_kv(shape["heads_kv"])
+    writer.add_rope_dimension_count(head_dim)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_file_type({"Q4_0": gguf.LlamaFileType.MOSTLY_Q4_0,
+                          "Q8_0": gguf.LlamaFileType.MOSTLY_Q8_0}[quant])
+    n_vocab = 0
+    for field in vocab.fields.values():  # the tokenizer, copied as it is
+        if not field.name.startswith("tokenizer."):
+            continue
+        value = field.contents()
+        if field.name == "tokenizer.ggml.tokens":
+            n_vocab = len(value)
+        writer.add_key_value(field.name, value, field.types[0],
+                             sub_type=field.types[-1] if field.types[0] == gguf.GGUFValueType.ARRAY else None)
+    qtype = getattr(gguf.GGMLQuantizationType, quant)
+    bytes_per = {"Q4_0": 18, "Q8_0": 34}[quant]
+
+    def matrix(name: str, rows: int, cols: int) -> None:
+        data = _blocks(rows * cols, quant, rng).reshape(rows, cols // 32 * bytes_per)
+        writer.add_tensor(name, data, raw_shape=(rows, cols // 32 * bytes_per), raw_dtype=qtype)
+
+    def norm(name: str) -> None:
+        writer.add_tensor(name, np.ones(w, dtype=np.float32))
+
+    matrix("token_embd.weight", n_vocab, w)
+    kv = shape["heads_kv"] * head_dim
+    for i in range(layers):
+        norm(f"blk.{i}.attn_norm.weight")
+        matrix(f"blk.{i}.attn_q.weight", w, w)
+        matrix(f"blk.{i}.attn_k.weight", kv, w)
+        matrix(f"blk.{i}.attn_v.weight", kv, w)
+        matrix(f"blk.{i}.attn_output.weight", w, w)
+        norm(f"blk.{i}.ffn_norm.weight")
+        matrix(f"blk.{i}.ffn_gate.weight", ffn, w)
+        matrix(f"blk.{i}.ffn_up.weight", ffn, w)
+        matrix(f"blk.{i}.ffn_down.weight", w, ffn)
+    norm("output_norm.weight")
+    matrix("output.weight", n_vocab, w)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="llamax2-7b")
+    parser.add_argument("--vocab", type=Path, required=True)
+    parser.add_argument("--quant", choices=["Q4_0", "Q8_0"], default="Q4_0")
+    args = parser.parse_args()
+    write(args.out, SHAPES[args.shape], args.vocab, args.quant)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 2**30:.2f} GiB)")
+
+
+if __name__ == "__main__":
+    main()
