@@ -67,3 +67,33 @@ def assert_one_line_error(proc, code: int = 1) -> str:
     assert [line for line in lines if "error" in line.lower()] == lines[-1:], err
     assert lines[-1].startswith("llamax: error: "), err
     return lines[-1]
+
+
+def run_in_terminal(args: list[str], env: dict, answers: dict[bytes, bytes] | None = None,
+                    timeout: float = 60) -> tuple[int, bytes]:
+    """Run `llamax ARGS` with a pseudo-terminal as its stdin, stdout and stderr; answer each
+    prompt in `answers` (text seen -> reply) once. Returns the exit code and all output."""
+    import pty
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its terminal is the pty
+        os.execve(sys.executable, [sys.executable, "-m", "llamax_cli", *args], env)
+    pending = dict(answers or {})
+    output = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        for seen, reply in list(pending.items()):
+            if seen in output:
+                os.write(fd, reply)
+                del pending[seen]
+    _, status = os.waitpid(pid, 0)
+    assert not pending, f"never asked {list(pending)}: {output!r}"
+    return os.waitstatus_to_exitcode(status), output

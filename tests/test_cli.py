@@ -2,14 +2,13 @@
 
 import json
 import os
-import pty
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import assert_one_line_error
+from conftest import assert_one_line_error, run_in_terminal
 
 from llamax_cli import prompt
 from llamax_cli.languages import resolve
@@ -231,27 +230,13 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_file(cli_env, tmp_path):
     time.sleep(2)  # well into translating
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
-    assert err.decode().strip() == "llamax: interrupted"
+    assert proc.returncode == 130, err
+    assert err.decode().strip() == "llamax: interrupted", err
     assert (tmp_path / "out.txt").read_text() == "previous version\n"
     assert sorted(os.listdir(tmp_path)) == ["long.txt", "out.txt"]
 
 
 def test_terminal_stdin_with_no_input_explains_instead_of_hanging(cli_env):
-    pid, fd = pty.fork()
-    if pid == 0:  # child: stdin is the pty
-        os.execve(sys.executable, [sys.executable, "-m", "llamax_cli", "translate", "--to", "fr"],
-                  cli_env)
-    output = b""
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 2
+    code, output = run_in_terminal(["translate", "--to", "fr"], cli_env)
+    assert code == 2
     assert b"no input" in output

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error
+from conftest import assert_one_line_error, run_in_terminal
 from hubserver import HubServer, Served
 
 REPO = "test-org/Tiny-GGUF"
@@ -216,30 +216,10 @@ def test_yes_downloads_the_missing_model_then_translates(llamax, hub, online, ge
 
 
 def test_on_a_terminal_a_missing_model_is_offered_for_download(cli_env, online, hub):
-    import pty
-
     serve(hub, "gemma.gguf", b"x")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(sys.executable, [sys.executable, "-m", "llamax_cli", "translate", "--model",
-                                   "gemma-test", "--from", "en", "--to", "fr", "-t", "Hello"],
-                  {**cli_env, **online})
-    output = b""
-    answered = False
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-        if b"Download it now?" in output and not answered:
-            os.write(fd, b"n\n")
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    assert answered, output
-    assert os.waitstatus_to_exitcode(status) == 1
+    code, output = run_in_terminal(
+        ["translate", "--model", "gemma-test", "--from", "en", "--to", "fr", "-t", "Hello"],
+        {**cli_env, **online}, answers={b"Download it now?": b"n\n"})
+    assert code == 1
     assert b"llamax models pull gemma-test:q4_k_m" in output
     assert hub.gets("gemma.gguf") == []

@@ -118,6 +118,7 @@ class LlamaEngine:
         if not self._model:
             raise LlamaxError(f"cannot load model {path}: {self._load_error()}")
         self._vocab = lib.llama_model_get_vocab(self._model)
+        self.n_vocab = lib.llama_vocab_n_tokens(self._vocab)
 
         threads = n_threads or default_threads()
         n_ctx_train = lib.llama_model_n_ctx_train(self._model)
@@ -220,6 +221,9 @@ class LlamaEngine:
         return prefix
 
     def _sampler(self, sampling: Sampling, request: Request, index: int):
+        """A llama.cpp sampler chain, or None for plain greedy (the scheduler's argmax)."""
+        if sampling.temperature <= 0 and request.repeat_penalty == 1.0:
+            return None
         lib = self._lib
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
         if request.repeat_penalty != 1.0:

@@ -17,6 +17,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterator
 
+import numpy as np
+
 from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.errors import LlamaxError
 
@@ -164,7 +166,14 @@ class Scheduler:
     def _sample(self, slot: _Slot):
         """Sample this slot's next token; return why it finished, or None."""
         e, lib = self.e, self.lib
-        token = lib.llama_sampler_sample(slot.sampler, e._ctx, slot.row)
+        if slot.sampler is None:
+            # Greedy: one argmax over the logits row. The C sampler would first copy the whole
+            # vocabulary into a candidates array, which costs more than the argmax itself
+            # (262k entries for Gemma 3) and is paid once per row per step.
+            token = int(np.ctypeslib.as_array(lib.llama_get_logits_ith(e._ctx, slot.row),
+                                              shape=(e.n_vocab,)).argmax())
+        else:
+            token = lib.llama_sampler_sample(slot.sampler, e._ctx, slot.row)
         if lib.llama_vocab_is_eog(e._vocab, token) and not self.sampling.ignore_eos:
             return "eog"
         slot.n_gen += 1
@@ -178,4 +187,5 @@ class Scheduler:
 
     def _release(self, slot: _Slot) -> None:
         self.lib.llama_memory_seq_rm(self.e._memory, slot.seq, -1, -1)
-        self.lib.llama_sampler_free(slot.sampler)
+        if slot.sampler is not None:
+            self.lib.llama_sampler_free(slot.sampler)
