@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -101,7 +100,7 @@ def bench_streaming(model: Path, threads: int) -> tuple[float, float]:
 
 
 MEMORY_PROBE = r'''
-import resource, sys
+import sys
 from llamax_cli.engine.llama import LlamaEngine
 from llamax_cli.engine import Request, Sampling
 model, parallel, ctx, tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -110,7 +109,10 @@ with LlamaEngine(model, n_ctx=ctx, n_parallel=parallel) as e:
     for _ in e.generate([Request(p, tokens) for p in prompts], Sampling(ignore_eos=True)):
         pass
     print(e.n_ctx * (parallel + 1))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec,
+# so a child of a process that held a 7 GB model would report 7 GB whatever it used itself.
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(int(hwm.split()[1]) * 1024)
 '''
 
 

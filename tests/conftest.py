@@ -73,27 +73,29 @@ def run_in_terminal(args: list[str], env: dict, answers: dict[bytes, bytes] | No
                     timeout: float = 60) -> tuple[int, bytes]:
     """Run `llamax ARGS` with a pseudo-terminal as its stdin, stdout and stderr; answer each
     prompt in `answers` (text seen -> reply) once. Returns the exit code and all output."""
-    import pty
+    import select
     import time
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: its terminal is the pty
-        os.execve(sys.executable, [sys.executable, "-m", "llamax_cli", *args], env)
+    master, slave = os.openpty()
+    # We keep our copy of the slave open: otherwise Linux may drop what the child wrote last
+    # when it exits (reads then fail with EIO).
+    proc = subprocess.Popen([sys.executable, "-m", "llamax_cli", *args], stdin=slave,
+                            stdout=slave, stderr=slave, env=env, start_new_session=True)
     pending = dict(answers or {})
     output = b""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:  # the child closed the terminal
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            output += os.read(master, 65536)
+            for seen, reply in list(pending.items()):
+                if seen in output:
+                    os.write(master, reply)
+                    del pending[seen]
+        elif proc.poll() is not None:
             break
-        if not chunk:
-            break
-        output += chunk
-        for seen, reply in list(pending.items()):
-            if seen in output:
-                os.write(fd, reply)
-                del pending[seen]
-    _, status = os.waitpid(pid, 0)
+    code = proc.wait(timeout=10)
+    os.close(master)
+    os.close(slave)
     assert not pending, f"never asked {list(pending)}: {output!r}"
-    return os.waitstatus_to_exitcode(status), output
+    return code, output
