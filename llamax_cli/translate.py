@@ -117,6 +117,7 @@ class _Job:
     in_flight: int = 0
     streamed: str = ""
     result: UnitResult | None = None
+    tries: list[_Attempt] = field(default_factory=list)  # this unit's attempts, in order
 
 
 class _Run:
@@ -134,6 +135,7 @@ class _Run:
         guard = guards.DegenerationGuard(text)
         attempt = _Attempt(part, response, guard, retry, splits)
         self.attempts.append((job, attempt))
+        job.tries.append(attempt)
         self.requests.append(Request(
             prompt.build(self.src, self.tgt, text), max_tokens_for(self.engine, text, self.options),
             repeat_penalty=REPEAT_PENALTY if retry else 1.0,
@@ -214,8 +216,8 @@ class _Run:
 
     def _renumber(self, job: _Job, split_at: int) -> None:
         """Parts after a split moved one place right: so must their pending attempts."""
-        for other_job, other in self.attempts:
-            if other_job is job and other.part > split_at:
+        for other in job.tries:
+            if other.part > split_at:
                 other.part += 1
 
     def _retract(self, job: _Job) -> Iterator[Output]:
@@ -263,8 +265,8 @@ class _Run:
             self.next_part += 1
         head = self._head()
         if head is not None and self.options.live:
-            for other_job, attempt in self.attempts:
-                if other_job is head and self._is_live(head, attempt) and attempt.response.text:
+            for attempt in head.tries:
+                if self._is_live(head, attempt) and attempt.response.text:
                     caught_up = attempt.response.text[len(attempt.streamed):]
                     if caught_up:
                         attempt.streamed += caught_up
