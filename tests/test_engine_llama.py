@@ -55,6 +55,63 @@ def test_batch_shares_the_prefix_and_matches_one_by_one(gemma_path):
     assert sum(e.done for e in events) == 6
 
 
+def texts(path, prompts, max_tokens, parallel, **sampling):
+    with LlamaEngine(path, n_ctx=1024, n_parallel=parallel, n_gpu_layers=0) as e:
+        events = list(e.generate([Request(p, max_tokens) for p in prompts], Sampling(**sampling)))
+    return ["".join(ev.text for ev in events if ev.index == i) for i in range(len(prompts))]
+
+
+def test_twelve_rows_in_one_batch_give_the_output_of_one_at_a_time(gemma_path):
+    # More than 7 rows: the row count at which llama.cpp's K-quant kernels change path.
+    prompts = [f"{PROMPT} Paris. Question {i}: name a city in country number {i}." for i in range(12)]
+    assert texts(gemma_path, prompts, 24, 12) == texts(gemma_path, prompts, 24, 1)
+
+
+def logits_of_seq0(engine, cached: int, rows: int):
+    """Seq 0's next-token logits with `cached` cells, decoded beside rows - 1 other sequences."""
+    import numpy as np
+
+    lib, batch = engine._lib, engine._batch
+
+    def put(i, token, pos, seq):
+        batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
+        batch.seq_id[i][0], batch.logits[i] = seq, 1
+
+    for seq in range(rows):
+        lib.llama_memory_seq_rm(engine._memory, seq, -1, -1)
+        for i in range(cached):
+            put(i, 100 + (i * 7) % 900, i, seq)
+        batch.n_tokens = cached
+        assert lib.llama_decode(engine._ctx, batch) == 0
+    for seq in range(rows):
+        put(seq, 777, cached, seq)
+    batch.n_tokens = rows
+    assert lib.llama_decode(engine._ctx, batch) == 0
+    return np.ctypeslib.as_array(lib.llama_get_logits_ith(engine._ctx, 0), shape=(engine.n_vocab,)).copy()
+
+
+@pytest.mark.parametrize("cached, rows", [(40, 12), (300, 2)])
+def test_a_rows_logits_do_not_depend_on_what_shares_its_batch(gemma_path, cached, rows):
+    # 12 rows: past the row count where llama.cpp's K-quant kernels change path. 300 cells:
+    # past 256, where a lone sequence took another flash-attention kernel than a batch.
+    with LlamaEngine(gemma_path, n_ctx=512, n_parallel=rows, n_gpu_layers=0) as e:
+        alone = logits_of_seq0(e, cached, 1)
+        beside = logits_of_seq0(e, cached, rows)
+    assert (alone == beside).all()
+
+
+def test_a_reused_slot_keeps_the_prefix_instead_of_copying_it(gemma_path):
+    prompts = [f"{PROMPT} Paris. Question {i}: what is {i} plus {i}? Answer:" for i in range(5)]
+    with LlamaEngine(gemma_path, n_ctx=1024, n_parallel=2) as e:
+        list(e.generate([Request(p, 8) for p in prompts], Sampling()))
+        assert set(e.held) == {0, 1}
+        assert all(held == e.prefix_tokens and held for held in e.held.values())
+        # Nothing but the prefix is left in a slot between requests.
+        lib = e._lib
+        assert all(lib.llama_memory_seq_pos_max(e._memory, seq) == len(e.prefix_tokens) - 1
+                   for seq in e.held)
+
+
 def test_should_stop_ends_the_sequence(engine):
     seen = []
     request = Request(PROMPT, 50, should_stop=lambda: len(seen) >= 3)

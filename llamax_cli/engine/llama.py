@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.engine.kernels import tiled_kernels_apply
 from llamax_cli.errors import LlamaxError
 
 _ALL_LAYERS = 0x7FFFFFFF
@@ -108,12 +109,17 @@ class LlamaEngine:
             n_gpu_layers = -1 if lib.llama_supports_gpu_offload() else 0
         mparams = lib.llama_model_default_params()
         mparams.n_gpu_layers = _ALL_LAYERS if n_gpu_layers < 0 else n_gpu_layers
+        on_cpu = n_gpu_layers == 0 or not lib.llama_supports_gpu_offload()
         # No repacked weight layouts by default: their kernels give a row different results
         # depending on how many rows share the batch (so --parallel would change a greedy
         # translation), and the repacked copy doubles the weights' resident memory. Measured
         # (BENCHMARKS.md): no difference on the gemma Q4_K_M test model; on a 7B-shaped Q4_0,
         # repacking decodes ~1.4x faster. LLAMAX_REPACK=1 trades the guarantees for that speed.
         mparams.use_extra_bufts = os.environ.get("LLAMAX_REPACK") == "1"
+        # Decode batches of 8+ rows would take the tiled kernels, whose numbers differ from
+        # the 1-row kernels': those batches are capped at 7 rows where the model has such
+        # weights and the kernels are on (see kernels.py).
+        self.max_rows = 7 if on_cpu and tiled_kernels_apply(path) else None
         self._model = lib.llama_model_load_from_file(str(path).encode(), mparams)
         if not self._model:
             raise LlamaxError(f"cannot load model {path}: {self._load_error()}")
@@ -134,6 +140,12 @@ class LlamaEngine:
         cparams.n_batch = cparams.n_ubatch = n_batch
         cparams.n_threads = cparams.n_threads_batch = threads
         cparams.no_perf = True
+        if on_cpu:
+            # The CPU flash-attention kernel takes another summation path when a batch holds
+            # one sequence with 512+ cached cells (so --parallel 1 and 8 would differ on
+            # units longer than ~256 tokens). Without it every query row is computed the same
+            # way; measured cost: 0-10% of decode speed on the gemma test model (BENCHMARKS.md).
+            cparams.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_DISABLED
         self._ctx = lib.llama_init_from_model(self._model, cparams)
         if not self._ctx:
             lib.llama_model_free(self._model)
@@ -147,6 +159,10 @@ class LlamaEngine:
         self.prefix_seq = n_parallel
         self.prefix_tokens: list[int] = []
         self.prefix_decoded = 0  # tokens the last call had to decode into the prefix
+        # What each slot's KV stream holds from its last request: its shared prefix is kept,
+        # so a reused slot needs no copy of the prefix stream (a copy moves the whole stream,
+        # 128 MiB per slot for a 7B model at ctx 256).
+        self.held: dict[int, list[int]] = {}
         self._memory = lib.llama_get_memory(self._ctx)
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
         self._pieces: dict[int, bytes] = {}

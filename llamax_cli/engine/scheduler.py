@@ -1,10 +1,12 @@
 """Continuous batching: N requests decoded together in one llama.cpp context.
 
-One `llama_decode` per step carries, for every active sequence, either its next prompt chunk
-or its last sampled token. A sequence that finishes frees its slot at once and the next
-request is admitted in the same step. The prompt prefix that all requests share (the LLaMAX
-template up to the input) is evaluated once into its own sequence and shared with each new
-sequence by `llama_memory_seq_cp` (each sequence has its own KV stream: see llama.py).
+Each step evaluates either one new request's own prompt tokens, or the last sampled token of
+every active sequence (one `llama_decode`, or a few where kernels.py caps the rows). A
+sequence that finishes frees its slot at once and the next request is admitted in the same
+step. The prompt prefix that all requests share (the LLaMAX template up to the input) is
+evaluated once into its own sequence, copied into a slot the first time the slot is used
+(`llama_memory_seq_cp`; each sequence has its own KV stream, see llama.py), and kept there
+for the slot's next requests.
 
 Requests may be appended to the list while it is being consumed: the pipeline queues retries
 that way, and they are picked up as slots free.
@@ -22,7 +24,6 @@ import numpy as np
 from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.errors import LlamaxError
 
-GEN_ROWS = 7  # most sequences decoded in one batch (see Scheduler._groups)
 
 
 @dataclass
@@ -95,7 +96,7 @@ class Scheduler:
                             yield Event(slot.index, slot.utf8.decode(b"", final=True), done=True,
                                         finish_reason=finished, n_prompt_tokens=slot.prompt_len,
                                         n_tokens=slot.n_gen)
-                            self._release(slot)
+                            self._release(slot, keep_prefix=True)
                             del active[slot.seq]
                             free.append(slot.seq)
         finally:
@@ -108,26 +109,34 @@ class Scheduler:
         shared = len(prefix) if tokens[:len(prefix)] == prefix else 0
         request = self.requests[index]
         max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
-        lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
-        if shared:
-            lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, -1, -1)
+        # Only the shared prefix is ever reused, never a longer match with the slot's last
+        # request: its cells then always come from the prefix sequence, and each request's
+        # own tokens are evaluated in one chunk whatever ran in the slot before.
+        if not shared or e.held.get(seq) != prefix:
+            lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
+            e.held[seq] = []
+            if shared:
+                lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, -1, -1)
+                e.held[seq] = list(prefix)
         sampler = e._sampler(self.sampling, request, index)
         return _Slot(seq, index, request, len(tokens), tokens[shared:], shared, max_new, sampler)
 
-    @staticmethod
-    def _groups(active: dict[int, _Slot]) -> list[list[_Slot]]:
+    def _groups(self, active: dict[int, _Slot]) -> list[list[_Slot]]:
         """What to decode this step: one sequence's prompt alone, or else the last token of
-        every sequence, at most GEN_ROWS to a batch.
+        every sequence, in one batch or in even batches of at most `max_rows`.
 
-        Never mixed, and never more rows: a row's numbers then depend only on its own
-        sequence, so greedy output is the same whatever --parallel is. (llama.cpp's CPU
-        kernels change path at 8 rows and with repacked weights, see llama.py; measured on
-        the gemma test model, where outputs differed at near-ties otherwise.)"""
+        Never mixed: a row's numbers then depend only on its own sequence, so greedy output
+        is the same whatever --parallel is (kernels.py says when the row count matters).
+        Rows go in sequence order: llama.cpp splits a batch whose per-sequence KV streams
+        are not consecutive into several evaluations."""
         prefilling = next((s for s in active.values() if s.pending), None)
         if prefilling is not None:
             return [[prefilling]]
-        slots = list(active.values())
-        return [slots[i:i + GEN_ROWS] for i in range(0, len(slots), GEN_ROWS)]
+        slots = sorted(active.values(), key=lambda slot: slot.seq)
+        limit = self.e.max_rows or len(slots)
+        n_groups = -(-len(slots) // limit)
+        size = -(-len(slots) // n_groups) if slots else 0
+        return [slots[i:i + size] for i in range(0, len(slots), size)] if slots else []
 
     def _decode(self, group: list[_Slot]) -> None:
         e, batch = self.e, self.e._batch
@@ -185,7 +194,10 @@ class Scheduler:
         slot.last = token
         return None
 
-    def _release(self, slot: _Slot) -> None:
-        self.lib.llama_memory_seq_rm(self.e._memory, slot.seq, -1, -1)
+    def _release(self, slot: _Slot, keep_prefix: bool = False) -> None:
+        """Free the slot's cells, all of them or all but its shared prefix."""
+        held = self.e.held.get(slot.seq, []) if keep_prefix else []
+        self.lib.llama_memory_seq_rm(self.e._memory, slot.seq, len(held), -1)
+        self.e.held[slot.seq] = held
         if slot.sampler is not None:
             self.lib.llama_sampler_free(slot.sampler)
