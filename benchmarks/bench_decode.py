@@ -7,7 +7,8 @@ low-level llama-cpp-python loop (greedy sampler, token_to_piece, llama_decode) g
 same number of tokens from the same prompt, on the same GGUF and threads, alternating rounds
 in one process. Reported: median tok/s of each and their ratio (goal >= 0.97).
 
-Time to first token: `echo <line> | llamax translate` in a fresh process, against a bare
+Time to first token: `echo <line> | llamax translate --max-tokens 1` in a fresh process (into a
+pipe llamax prints a unit when it is whole, so one token), against a bare
 script that imports llama_cpp, loads the model, evaluates the same prompt and prints one
 token. Reported: median seconds from spawn to the first stdout byte, and their ratio.
 
@@ -154,8 +155,10 @@ def bench_ttft(model: Path, rounds: int, threads: int) -> dict:
     template = prompt.build(resolve("en"), resolve("fr"), "@@")
     cmds = {
         "bare": [sys.executable, "-c", BARE_TTFT, str(model), str(threads), template],
+        # One token, as the bare script: into a pipe llamax prints a unit once it is whole,
+        # so without the cap this would time the whole translation, not the first token.
         "llamax": [sys.executable, "-m", "llamax_cli", "translate", "--from", "en", "--to", "fr",
-                   "-q", "--model", str(model), "--threads", str(threads)],
+                   "-q", "--model", str(model), "--threads", str(threads), "--max-tokens", "1"],
         "llamax --help": [sys.executable, "-m", "llamax_cli", "--help"],
     }
     times = {name: [] for name in cmds}

@@ -94,7 +94,8 @@ def translate(
                                            "[default: 1024]."),
     parallel: Optional[int] = typer.Option(
         None, "--parallel", "-p", min=1, max=64,
-        help="Units decoded at once in one batch [default: 4]."),
+        help="Units decoded at once in one batch [default: by model, memory and document "
+             "size, at most 16]."),
     fmt: str = typer.Option("auto", "--format", "-f",
                             help="auto | text | markdown | srt (auto: by extension and content)."),
     yes: bool = typer.Option(False, "-y", "--yes",

@@ -138,7 +138,8 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     try:
         _open_sinks(job, tasks)
         if any(task.src != tgt for task in tasks):
-            engine = _load_engine(job, note)
+            units = sum(len(task.doc.units) for task in tasks if task.src != tgt)
+            engine = _load_engine(job, note, units)
         for task in tasks:
             live = task.sink is None and not job.as_json and sys.stdout.isatty()
             options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live)
@@ -153,18 +154,19 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
             engine.close()
 
 
-def _load_engine(job: TranslateJob, note):
-    from llamax_cli.engine.llama import LlamaEngine
+def _load_engine(job: TranslateJob, note, units: int):
+    from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
+    from llamax_cli.engine.sizing import auto_parallel
 
     path = model_path(job.model, yes=job.yes, note=note)
-    parallel = config.value("parallel", job.parallel) or DEFAULT_PARALLEL
-    return LlamaEngine(path, n_ctx=config.value("ctx", job.ctx) or DEFAULT_CTX,
-                       n_threads=config.value("threads", job.threads),
-                       n_gpu_layers=config.value("gpu_layers", job.gpu_layers),
-                       n_parallel=parallel, verbose=job.verbose)
-
-
-DEFAULT_PARALLEL = 4  # see BENCHMARKS.md: the best units/s on 2 CPU cores, no loss for one line
+    ctx = config.value("ctx", job.ctx) or DEFAULT_CTX
+    gpu_layers = config.value("gpu_layers", job.gpu_layers)
+    parallel = config.value("parallel", job.parallel)
+    if parallel is None:
+        check_gguf(path)  # a missing or foreign file gets its own message first
+        parallel = auto_parallel(path, ctx, units, gpu_layers != 0 and supports_gpu_offload())
+    return LlamaEngine(path, n_ctx=ctx, n_threads=config.value("threads", job.threads),
+                       n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=job.verbose)
 
 
 # Tokens per unit (prompt and translation): a line needs a few hundred, and longer units are

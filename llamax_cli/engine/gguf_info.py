@@ -1,4 +1,4 @@
-"""How much of a GGUF file's weights are of each type, read from its header alone.
+"""A GGUF file's integer metadata and weight types, read from its header alone.
 
 The engine needs this before llama.cpp starts computing (see kernels.py), and the `gguf`
 package's reader maps every tensor (over a second for a 7B file); this walks the header only.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import mmap
 import struct
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 # ggml_type ids (ggml.h) of the types llama.cpp's tiled CPU matmul takes (ggml-cpu/tiled).
@@ -47,17 +49,49 @@ class _Reader:
             raise ValueError(f"unknown GGUF value type {vtype}")
 
 
-def weight_types(path: str | Path) -> Counter:
-    """Elements per ggml type id, over all tensors of the file."""
+@dataclass(frozen=True)
+class GGUFInfo:
+    integers: dict[str, int]  # the integer metadata: "llama.block_count" -> 32, ...
+    weights: Counter  # elements per ggml type id, over all tensors
+
+    def kv_bytes_per_token(self) -> int:
+        """The f16 KV cache one token takes in every layer (0 when the metadata lacks it)."""
+        arch = next((k.split(".")[0] for k in self.integers if k.endswith(".block_count")), "")
+        get = lambda key, default=0: self.integers.get(f"{arch}.{key}", default)  # noqa: E731
+        heads = get("attention.head_count")
+        if not heads:
+            return 0
+        head_dim = get("embedding_length") // heads
+        width = get("attention.key_length", head_dim) + get("attention.value_length", head_dim)
+        return get("block_count") * get("attention.head_count_kv", heads) * width * 2
+
+
+_INTEGER = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 10: "<Q", 11: "<q"}
+
+
+def read(path: str | Path) -> GGUFInfo:
+    """The integer metadata and the weight types of a GGUF file."""
+    return _read(str(path))
+
+
+@lru_cache(maxsize=8)
+def _read(path: str) -> GGUFInfo:
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         r = _Reader(data)
         try:
             magic, version, n_tensors, n_kv = r.unpack("<4sIQQ")
             if magic != b"GGUF" or version < 2:
                 raise ValueError("not a GGUF v2+ file")
+            integers = {}
             for _ in range(n_kv):
-                r.skip_string()  # key
-                r.skip_value(*r.unpack("<I"))
+                (length,) = r.unpack("<Q")
+                key = bytes(data[r.pos:r.pos + length]).decode("utf-8", "replace")
+                r.pos += length
+                (vtype,) = r.unpack("<I")
+                if vtype in _INTEGER:
+                    (integers[key],) = r.unpack(_INTEGER[vtype])
+                else:
+                    r.skip_value(vtype)
             counts: Counter = Counter()
             for _ in range(n_tensors):
                 r.skip_string()  # name
@@ -69,7 +103,12 @@ def weight_types(path: str | Path) -> Counter:
                 counts[ggml_type] += elements
         except struct.error:
             raise ValueError("truncated GGUF header") from None
-    return counts
+    return GGUFInfo(integers, counts)
+
+
+def weight_types(path: str | Path) -> Counter:
+    """Elements per ggml type id, over all tensors of the file."""
+    return read(path).weights
 
 
 def tiled_share(path: str | Path) -> float:

@@ -1,0 +1,76 @@
+"""What batching can gain on this machine at all: tok/s of one llama_decode of N rows.
+
+    python benchmarks/bench_ceiling.py [--model PATH] [--rows 1,2,4,8,16] [--cached 40]
+
+For each N, N sequences (each with --cached cells already in its KV stream) decode one token
+each in a single llama_decode, through llamax's engine settings; and one sequence evaluates a
+prompt of N tokens (logits for the last only). Where N rows take N times as long as one, the
+machine is compute-bound and no scheduler can make decoding faster; the document throughput
+benchmark's best ratio is bounded by these numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from llamax_cli.engine.llama import LlamaEngine, default_threads
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model")
+    parser.add_argument("--rows", default="1,2,4,8,16")
+    parser.add_argument("--cached", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=default_threads())
+    args = parser.parse_args()
+    rows = [int(n) for n in args.rows.split(",")]
+    if args.model is None:
+        from bench_throughput import default_model
+
+        args.model = default_model()
+    with LlamaEngine(args.model, n_ctx=args.cached + max(rows) + 8, n_threads=args.threads,
+                     n_parallel=max(rows)) as e:
+        lib, batch = e._lib, e._batch
+
+        def put(i, token, pos, seq, logits):
+            batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
+            batch.seq_id[i][0], batch.logits[i] = seq, logits
+
+        def decode(n: int) -> float:
+            batch.n_tokens = n
+            start = time.perf_counter()
+            if lib.llama_decode(e._ctx, batch) != 0:
+                raise SystemExit("llama_decode failed")
+            return time.perf_counter() - start
+
+        for i in range(args.cached):
+            put(i, 100 + i, i, 0, i == args.cached - 1)
+        decode(args.cached)
+        for seq in range(1, max(rows)):
+            lib.llama_memory_seq_cp(e._memory, 0, seq, -1, -1)
+        print(f"model {args.model}, {args.threads} threads, {args.cached} cached cells per sequence")
+        print("\n| rows N | decode: N sequences x 1 token, tok/s | prompt: 1 sequence x N tokens, tok/s |")
+        print("|---|---|---|")
+        base = None
+        for n in rows:
+            gen, pre = [], []
+            for _ in range(args.rounds):
+                for seq in range(n):
+                    put(seq, 200, args.cached, seq, 1)
+                gen.append(decode(n))
+                for seq in range(n):
+                    lib.llama_memory_seq_rm(e._memory, seq, args.cached, -1)
+                for i in range(n):
+                    put(i, 300 + i, args.cached + i, 0, i == n - 1)
+                pre.append(decode(n))
+                lib.llama_memory_seq_rm(e._memory, 0, args.cached, -1)
+            rate = n / min(gen)
+            base = base or rate
+            print(f"| {n} | {rate:.1f} ({rate / base:.2f}x one row) | {n / min(pre):.1f} |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()

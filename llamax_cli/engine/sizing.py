@@ -1,0 +1,45 @@
+"""How many units to decode at once when the user does not say (`--parallel` unset).
+
+From the measurements in BENCHMARKS.md (2-core CPU): when every row shares one batch, units/s
+keeps rising up to 16-32 slots on a small model (the fixed cost of each step dominates) and
+flattens past 8 on a 7B one (the arithmetic does); when the kernels cap batches at 7 rows
+(kernels.py), 4 slots did best. Each slot holds its own KV cache of --ctx cells, so the
+choice is also held to a share of the machine's memory and to the document's unit count.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from llamax_cli.engine.gguf_info import read
+from llamax_cli.engine.kernels import tiled_kernels_apply
+
+SMALL_MODEL = 2**30  # bytes of weights below which the wider batches pay
+KV_SHARE_OF_RAM = 1 / 8
+
+
+def physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def auto_parallel(path: str | Path, ctx: int, units: int, on_gpu: bool) -> int:
+    if on_gpu:
+        wanted = 16
+    elif tiled_kernels_apply(path):
+        wanted = 4
+    else:
+        wanted = 16 if Path(path).stat().st_size < SMALL_MODEL else 8
+    wanted = min(wanted, max(units, 1))
+    try:
+        per_slot = read(path).kv_bytes_per_token() * ctx
+    except (OSError, ValueError):
+        per_slot = 0
+    ram = physical_memory()
+    if per_slot and ram:
+        # parallel + 1 streams: one more holds the shared prompt prefix
+        wanted = min(wanted, max(int(ram * KV_SHARE_OF_RAM // per_slot) - 1, 1))
+    return wanted
