@@ -1,7 +1,7 @@
 """Continuous batching: N requests decoded together in one llama.cpp context.
 
-Each step evaluates either one new request's own prompt tokens, or the last sampled token of
-every active sequence (one `llama_decode`, or a few where kernels.py caps the rows). A
+Each step evaluates either new requests' own prompt tokens (several together where that
+changes no result, see prefill.py), or the last sampled token of every active sequence (one `llama_decode`, or a few where kernels.py caps the rows). A
 sequence that finishes frees its slot at once and the next request is admitted in the same
 step. The prompt prefix that all requests share (the LLaMAX template up to the input) is
 evaluated once into its own sequence, copied into a slot the first time the slot is used
@@ -22,6 +22,7 @@ from typing import Iterator
 import numpy as np
 
 from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.engine.prefill import together
 from llamax_cli.errors import LlamaxError
 
 
@@ -122,16 +123,18 @@ class Scheduler:
         return _Slot(seq, index, request, len(tokens), tokens[shared:], shared, max_new, sampler)
 
     def _groups(self, active: dict[int, _Slot]) -> list[list[_Slot]]:
-        """What to decode this step: one sequence's prompt alone, or else the last token of
-        every sequence, in one batch or in even batches of at most `max_rows`.
+        """What to decode this step: new requests' prompts, or else the last token of every
+        sequence, in one batch or in even batches of at most `max_rows`.
 
-        Never mixed: a row's numbers then depend only on its own sequence, so greedy output
-        is the same whatever --parallel is (kernels.py says when the row count matters).
-        Rows go in sequence order: llama.cpp splits a batch whose per-sequence KV streams
-        are not consecutive into several evaluations."""
-        prefilling = next((s for s in active.values() if s.pending), None)
-        if prefilling is not None:
-            return [[prefilling]]
+        Never mixed, and prompts together only where prefill.py says no chunk changes: a
+        row's numbers then depend only on its own sequence, so greedy output is the same
+        whatever --parallel is (kernels.py says when the row count matters, and with the
+        tiled kernels on, each prompt goes alone). Rows go in sequence order: llama.cpp
+        splits a batch whose per-sequence KV streams are not consecutive."""
+        pending = {seq: len(slot.pending) for seq, slot in active.items() if slot.pending}
+        if pending:
+            seqs = together(pending, self.e.n_batch) if self.e.max_rows is None else [min(pending)]
+            return [[active[seq] for seq in seqs]]
         slots = sorted(active.values(), key=lambda slot: slot.seq)
         limit = self.e.max_rows or len(slots)
         n_groups = -(-len(slots) // limit)
