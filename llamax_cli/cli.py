@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -12,7 +13,8 @@ from typing import List, Optional
 import typer
 
 from llamax_cli import __version__
-from llamax_cli.errors import Interrupted, LlamaxError, OutputClosed, UsageError
+from llamax_cli.errors import (DoneWithProblems, Interrupted, LlamaxError, OutputClosed,
+                               UsageError)
 
 app = typer.Typer(
     name="llamax",
@@ -63,7 +65,7 @@ def warn(message: str) -> None:
     sys.stderr.flush()
 
 
-@app.command()
+@app.command(short_help="Translate files, stdin or --text (streams to stdout).")
 @guarded
 def translate(
     files: List[str] = typer.Argument(None, metavar="FILES",
@@ -85,17 +87,18 @@ def translate(
     temperature: float = typer.Option(0.0, "--temperature", min=0.0,
                                       help="0 is greedy (deterministic)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed, when --temperature > 0."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1,
+    threads: Optional[int] = typer.Option(None, "--threads",
                                           help="CPU threads [default: physical cores]."),
     gpu_layers: Optional[int] = typer.Option(
         None, "--gpu-layers", help="Layers to offload; -1 all [default: all if a GPU backend]."),
-    ctx: Optional[int] = typer.Option(None, "--ctx", min=64,
+    # Limits of numbers that are also settings are checked in config, whatever their source.
+    ctx: Optional[int] = typer.Option(None, "--ctx",
                                       help="Context per unit in tokens: prompt and translation "
-                                           "[default: 1024]."),
+                                           "(256 or more) [default: 1024]."),
     parallel: Optional[int] = typer.Option(
-        None, "--parallel", "-p", min=1, max=64,
-        help="Units decoded at once in one batch [default: by model, memory and document "
-             "size, at most 16]."),
+        None, "--parallel", "-p",
+        help="Units decoded at once in one batch, 1-64 [default: by model, memory and "
+             "document size, at most 16]."),
     fmt: str = typer.Option("auto", "--format", "-f",
                             help="auto | text | markdown | srt (auto: by extension and content)."),
     yes: bool = typer.Option(False, "-y", "--yes",
@@ -103,7 +106,22 @@ def translate(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Nothing on stderr but errors."),
     verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own log."),
 ) -> None:
-    """Translate files, stdin or --text; the translation streams to stdout."""
+    """Translate files, stdin or --text; the translation streams to stdout.
+
+    \b
+    Examples:
+      llamax translate --to fr -t "Good morning, my friend."
+      cat mail.txt | llamax translate --to de
+      llamax translate --to ja README.md -o README.ja.md
+      llamax translate --to sw --out-dir sw/ docs/*.md
+      git log --oneline | llamax translate --from en --to es
+      llamax translate --to de --json notes.txt | jq .status
+
+    Exit status: 0 done; 1 an error (a bad input among several is named, the others are
+    still translated); 2 a usage error; 3 done, but some units need a look (truncated,
+    degenerate, a dropped code span or identifier: the notes on stderr say which);
+    130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 stdout closed.
+    """
     from llamax_cli import jobs
     from llamax_cli.segment import FORMATS
 
@@ -117,7 +135,7 @@ def translate(
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
-@app.command()
+@app.command(short_help="Detect the language of text ('und' when unsure).")
 @guarded
 def detect(
     files: List[str] = typer.Argument(None, metavar="FILES",
@@ -129,13 +147,14 @@ def detect(
                                        help="Likely language: tips the balance in close calls."),
 ) -> None:
     """Detect the language of text: code, name and confidence ('und' when unsure)."""
-    from llamax_cli import jobs
+    from llamax_cli import detect_command
 
-    for record in jobs.run_detect(files or [], text, lines=lines, hint=hint):
-        typer.echo(json.dumps(record, ensure_ascii=False) if as_json else jobs.detect_line(record))
+    for record in detect_command.run_detect(files or [], text, lines=lines, hint=hint):
+        typer.echo(json.dumps(record, ensure_ascii=False) if as_json
+                   else detect_command.detect_line(record))
 
 
-@app.command()
+@app.command(short_help="List the 102 languages and their codes.")
 @guarded
 def languages(as_json: bool = typer.Option(False, "--json", help="JSON Lines output.")) -> None:
     """List the 102 languages LLaMAX translates, with their codes."""
@@ -168,7 +187,8 @@ from llamax_cli import cli_admin  # noqa: E402  (after `app` and `guarded` exist
 
 app.add_typer(cli_admin.models_app, name="models")
 app.add_typer(cli_admin.config_app, name="config")
-app.command()(guarded(cli_admin.doctor))
+app.command(short_help="Check versions, backends, devices, memory and models.")(
+    guarded(cli_admin.doctor))
 for _group in (cli_admin.models_app, cli_admin.config_app):
     for _command in _group.registered_commands:
         _command.callback = guarded(_command.callback)
@@ -181,27 +201,45 @@ def main() -> None:
     can go wrong arrives here as one of our exceptions.
     """
     debug = os.environ.get("LLAMAX_DEBUG", "") not in ("", "0") or "--debug" in sys.argv
+    _handle_termination_signals()
     try:
         app(prog_name="llamax")
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         _flush_or_silence()
         _exit(code)
-    except (Interrupted, KeyboardInterrupt):
+    except (Interrupted, KeyboardInterrupt) as exc:
         if debug:
             raise
-        warn("interrupted")
-        _exit(130)
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        warn("interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}")
+        _exit(128 + signum)
     except (OutputClosed, BrokenPipeError):
         # The reader went away (`| head -1`): stop quietly, as a Unix filter does.
         _silence_stdout()
         _exit(141)
+    except DoneWithProblems as exc:
+        _silence_stdout_if_broken()
+        warn(str(exc))
+        _exit(exc.exit_code)
     except LlamaxError as exc:
         if debug:
             raise
         _silence_stdout_if_broken()
         warn(f"error: {exc}")
         _exit(exc.exit_code)
+
+
+def _handle_termination_signals() -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C: every `finally` runs, so no partial output file
+    and no temporary file is left behind."""
+
+    def stop(signum, _frame):
+        raise Interrupted(signum)
+
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, stop)
 
 
 def _exit(code: int) -> None:

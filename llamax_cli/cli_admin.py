@@ -128,9 +128,10 @@ def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
     _console(stderr=True).print(f"[dim]file: {config.config_path()}[/]")
 
 
-@config_app.command("set")
+# `config set gpu_layers -1`: a negative number is a value here, not an unknown option.
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(key: str, value: str) -> None:
-    """Store a default: model, to, threads, gpu_layers or ctx."""
+    """Store a default: model, to, from, threads, gpu_layers, ctx or parallel."""
     from llamax_cli import config
 
     stored = config.set_value(key, value)

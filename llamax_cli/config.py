@@ -18,6 +18,8 @@ else:  # pragma: no cover
 
 
 def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise UsageError(f"expected a whole number, got {value!r}")
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -39,19 +41,42 @@ class Setting:
     key: str
     parse: Callable[[Any], Any]
     help: str
+    low: int | None = None  # inclusive limits of a number, the same whatever its source
+    high: int | None = None
+    why: str = ""  # why the lower limit, for the message
 
     @property
     def env(self) -> str:
         return f"LLAMAX_{self.key.upper()}"
 
+    @property
+    def flag(self) -> str:
+        return "--" + self.key.replace("_", "-")
+
+    def check(self, raw: Any) -> Any:
+        """The parsed value, or a UsageError saying what is wrong with it (no source named)."""
+        value = self.parse(raw)
+        if self.low is not None and value < self.low:
+            raise UsageError(f"must be at least {self.low}{self.why}, got {value}")
+        if self.high is not None and value > self.high:
+            raise UsageError(f"must be at most {self.high}, got {value}")
+        return value
+
+
+# The smallest context that holds the LLaMAX prompt template (about 60-100 tokens with the
+# language names) and still leaves room for a piece of text and its translation.
+MIN_CTX = 256
+MAX_PARALLEL = 64  # llama.cpp allows 256 sequences; beyond 64 nothing was ever faster
 
 SETTINGS = {s.key: s for s in [
     Setting("model", _model, "default model: registry name[:quant] or .gguf path"),
     Setting("to", _language, "default target language"),
-    Setting("threads", _int, "CPU threads"),
-    Setting("gpu_layers", _int, "layers to offload to the GPU (-1: all)"),
-    Setting("ctx", _int, "context size in tokens (KV cells shared by parallel units)"),
-    Setting("parallel", _int, "units translated at once"),
+    Setting("from", _language, "source language used when detection is unsure"),
+    Setting("threads", _int, "CPU threads", 1, 1024),
+    Setting("gpu_layers", _int, "layers to offload to the GPU (-1: all)", -1, 100_000),
+    Setting("ctx", _int, "context per unit in tokens: prompt and translation", MIN_CTX, 1 << 20,
+            " (the prompt template alone takes about 100 tokens)"),
+    Setting("parallel", _int, "units translated at once", 1, MAX_PARALLEL),
 ]}
 
 
@@ -76,22 +101,27 @@ def read_file() -> dict[str, Any]:
 
 
 def get(key: str, flag: Any = None) -> tuple[Any, str]:
-    """The effective value of a setting and where it came from: flag > env > file > default."""
+    """The effective value of a setting and where it came from: flag > env > file > default.
+    Every source is checked against the same limits, and a bad value names its source."""
     setting = SETTINGS[key]
     if flag is not None:
-        return flag, "flag"
+        try:
+            return setting.check(flag), "flag"
+        except UsageError as exc:
+            raise UsageError(f"{setting.flag} {flag}: {exc}") from None
     env = os.environ.get(setting.env, "").strip()
     if env:
         try:
-            return setting.parse(env), f"env {setting.env}"
+            return setting.check(env), f"env {setting.env}"
         except UsageError as exc:
-            raise UsageError(f"{setting.env}: {exc}") from None
+            raise UsageError(f"{setting.env}={env}: {exc}") from None
     stored = read_file().get(key)
     if stored is not None:
         try:
-            return setting.parse(stored), "config file"
+            return setting.check(stored), "config file"
         except UsageError as exc:
-            raise LlamaxError(f"{config_path()}: {key}: {exc}") from None
+            raise UsageError(f"{key} = {stored!r} in {config_path()}: {exc} "
+                             f"(`llamax config set {key} …` to fix it)") from None
     return None, "default"
 
 
@@ -102,7 +132,10 @@ def value(key: str, flag: Any = None) -> Any:
 def set_value(key: str, raw: str) -> Any:
     if key not in SETTINGS:
         raise UsageError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
-    parsed = SETTINGS[key].parse(raw)
+    try:
+        parsed = SETTINGS[key].check(raw)
+    except UsageError as exc:
+        raise UsageError(f"{key} {raw}: {exc}") from None
     data = read_file()
     data[key] = parsed
     _write(data)

@@ -13,10 +13,22 @@ class UsageError(LlamaxError):
     exit_code = 2
 
 
+class DoneWithProblems(LlamaxError):
+    """Everything was written, but some units need a look (truncated, degenerate, a dropped
+    protected span, ...): exit 3, after a one-line summary that is not an error."""
+
+    exit_code = 3
+
+
 class OutputClosed(Exception):
     """The reader of stdout went away (`| head -1`). Raised instead of BrokenPipeError,
     which click would swallow with exit 1."""
 
 
 class Interrupted(Exception):
-    """Ctrl-C. Raised instead of KeyboardInterrupt, which click would turn into "Aborted!"."""
+    """Ctrl-C, or SIGTERM/SIGHUP. Raised instead of KeyboardInterrupt, which click would turn
+    into "Aborted!". Exits 128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, signum: int = 2):
+        super().__init__(signum)
+        self.signum = signum

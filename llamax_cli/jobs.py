@@ -1,12 +1,16 @@
 """What `llamax translate` does with its options: check everything that can be checked before
 a model loads, then run the pipeline once per input and route its output.
 
-Order matters for the user: usage errors first (exit 2), then unreadable inputs and
-unwritable outputs (exit 1), then detection, and only then the slow model load.
+Order matters for the user: usage errors and bad settings first (exit 2), then unreadable
+inputs and unwritable outputs (exit 1), then detection, and only then the slow model load.
+One bad input among several does not stop the others (as with `cp` and `grep`): the others
+are translated, and the run ends with exit 1 naming it. Units that finished with a problem
+make the run end with exit 3 ("done, with problems") after a one-line summary.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import sys
 from dataclasses import dataclass, field
@@ -16,10 +20,10 @@ from typing import Callable, Optional, TextIO
 from llamax_cli import config, languages, translate
 from llamax_cli.detect import Detection, detect
 from llamax_cli.engine import Sampling
-from llamax_cli.errors import LlamaxError, UsageError
+from llamax_cli.errors import DoneWithProblems, LlamaxError, UsageError
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
-from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, text_source
+from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, stdout_for, text_source
 
 
 @dataclass
@@ -50,10 +54,22 @@ class TranslateJob:
 class _Task:
     source: Source
     doc: Document
-    src: Language
+    src: Optional[Language]  # None: nothing in it needs translating
     detection: Optional[Detection] = None
     sink: Optional[AtomicOutput] = None
-    results: list = field(default_factory=list)
+
+
+@dataclass
+class _Tally:
+    """What happened to the units of the whole run, for the closing summary."""
+
+    units: int = 0
+    problems: collections.Counter = field(default_factory=collections.Counter)
+
+    def add(self, status: str) -> None:
+        self.units += 1
+        if status in translate.PROBLEMS:
+            self.problems[status] += 1
 
 
 def _check_usage(job: TranslateJob) -> None:
@@ -73,28 +89,67 @@ def _check_usage(job: TranslateJob) -> None:
         if clash:
             raise UsageError(f"--out-dir would write {sorted(clash)[0]} twice; "
                              f"translate those files separately")
+        if job.out_dir.exists() and not job.out_dir.is_dir():
+            raise UsageError(f"--out-dir {job.out_dir} is a file, not a directory")
 
 
-def _read_sources(job: TranslateJob) -> list[Source]:
+def engine_settings(job: TranslateJob) -> dict:
+    """Every engine setting, resolved once (flag > env > file > default) and checked."""
+    return {key: config.value(key, getattr(job, key))
+            for key in ("ctx", "parallel", "threads", "gpu_layers")}
+
+
+def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:
+    """The readable inputs, and one message per input that could not be read."""
     if job.text is not None:
-        return [text_source(job.text)]
+        return [text_source(job.text)], []
     names = job.files or [STDIN]
     if names == [STDIN] and sys.stdin.isatty():
         raise UsageError("no input: pass FILES, --text TEXT, or pipe text in "
                          "(e.g. `echo Hello | llamax translate --to fr`)")
-    return [read_source(name) for name in names]
+    sources, failed = [], []
+    for name in names:
+        try:
+            sources.append(read_source(name))
+        except LlamaxError as exc:
+            if len(names) == 1:
+                raise
+            failed.append(str(exc))
+    if not sources:
+        raise LlamaxError("; ".join(failed))
+    return sources, failed
 
 
-def _source_language(job: TranslateJob, source: Source, note) -> tuple[Language, Detection | None]:
+_DETECT_SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
+
+
+def _source_language(job: TranslateJob, source: Source, doc: Document,
+                     note) -> tuple[Optional[Language], Optional[Detection]]:
     if job.from_.strip().lower() not in ("auto", ""):
         return languages.resolve(job.from_, option="source language"), None
-    found = detect(source.text[:_DETECT_SAMPLE])
-    if not found.reliable:
-        guess = f" (best guess {found.language.name}, {found.confidence:.0%})" if found.language else ""
-        raise LlamaxError(f"cannot tell the language of {source.label}{guess}; "
-                          f"say it with --from, e.g. --from en")
-    note(f"{source.label}: detected {found.language.name} ({found.language.code}), "
-         f"confidence {found.confidence:.0%}")
+    if not doc.units:
+        return None, None  # nothing to translate, so nothing to detect
+    sample, size = [], 0
+    for unit in doc.units:  # the translatable text only: not code, markup or timings
+        sample.append(unit.source)
+        size += len(unit.source) + 1
+        if size >= _DETECT_SAMPLE:
+            break
+    found = detect("\n".join(sample))
+    if found.language is None:
+        raise LlamaxError(f"cannot tell the language of {source.label}; name it with --from")
+    if found.reliable:
+        note(f"{source.label}: detected {found.language.name} ({found.language.code}), "
+             f"confidence {found.confidence:.0%}")
+        return found.language, found
+    default = config.value("from")
+    if default is not None:
+        lang = languages.resolve(default)
+        note(f"{source.label}: detection unsure (best guess {found.language.name}, "
+             f"{found.confidence:.0%}); using your default source language {lang.name}")
+        return lang, found
+    note(f"{source.label}: detected {found.language.name} ({found.language.code}) "
+         f"(low confidence; --from to be sure)")
     return found.language, found
 
 
@@ -105,13 +160,32 @@ def _open_sinks(job: TranslateJob, tasks: list[_Task]) -> None:
         except OSError as exc:
             raise LlamaxError(f"cannot create {job.out_dir}: {exc.strerror}") from None
         for task in tasks:
-            task.sink = AtomicOutput(job.out_dir / Path(task.source.name).name)
+            task.sink = AtomicOutput(job.out_dir / Path(task.source.name).name,
+                                     task.source.encoding, task.source.bom)
     elif job.output:
-        tasks[0].sink = AtomicOutput(job.output)
+        tasks[0].sink = AtomicOutput(job.output, tasks[0].source.encoding, tasks[0].source.bom)
+
+
+def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> list[_Task]:
+    tasks = []
+    for source in sources:
+        fmt = "text" if source.name == "--text" and job.format == "auto" else job.format
+        doc = segment(source.text, fmt, source.name if source.name != STDIN else None)
+        for line, message in doc.warnings:
+            note(f"{source.label}:{line}: {message}")
+        src, detection = _source_language(job, source, doc, note)
+        if src is None:
+            note(f"{source.label}: nothing to translate (no words outside code, numbers and "
+                 f"symbols); passed through unchanged")
+        elif src == tgt:
+            note(f"{source.label} is already in {tgt.name}: passing it through unchanged")
+        tasks.append(_Task(source, doc, src, detection))
+    return tasks
 
 
 def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     _check_usage(job)
+    settings = engine_settings(job)
     to = config.value("to", job.to)
     if to is None:
         raise UsageError("missing --to: which language should I translate into? "
@@ -119,31 +193,43 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     tgt = languages.resolve(to, option="target language")
     if job.from_.strip().lower() not in ("auto", ""):
         languages.resolve(job.from_, option="source language")  # usage errors before reading
-    sources = _read_sources(job)
-    tasks = []
-    for source in sources:
-        src, detection = _source_language(job, source, note)
-        fmt = "text" if source.name == "--text" and job.format == "auto" else job.format
-        name = source.name if source.name != STDIN else None
-        tasks.append(_Task(source, segment(source.text, fmt, name), src, detection))
-    for task in tasks:
-        if task.src == tgt:
-            note(f"{task.source.label} is already in {tgt.name}: passing it through unchanged")
-
+    sources, failed = read_sources(job)
+    tasks = _prepare(job, sources, tgt, note)
     if job.dry_run:
         _print_prompts(tasks, tgt, job.as_json)
-        return
+        problems = ""
+    else:
+        tally = _translate_all(job, tasks, tgt, settings, note)
+        problems = _summary(tally) if tally.problems else ""
+    if failed:
+        if problems:
+            note(problems)
+        others = "" if job.dry_run else " (the other input was translated)" if len(sources) == 1 \
+            else f" (the other {len(sources)} inputs were translated)"
+        raise LlamaxError("; ".join(failed) + others)
+    if problems:
+        raise DoneWithProblems(problems)
 
-    engine = None
+
+def _summary(tally: _Tally) -> str:
+    n = sum(tally.problems.values())
+    kinds = ", ".join(f"{count} {status}" for status, count in tally.problems.most_common())
+    return (f"done, but {n} of {tally.units} unit{'s' if tally.units != 1 else ''} "
+            f"need{'s' if n == 1 else ''} a look ({kinds}): see the notes above, or --json")
+
+
+def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, settings: dict,
+                   note) -> _Tally:
+    engine, tally = None, _Tally()
     try:
         _open_sinks(job, tasks)
-        if any(task.src != tgt for task in tasks):
-            units = sum(len(task.doc.units) for task in tasks if task.src != tgt)
-            engine = _load_engine(job, note, units)
+        todo = [task for task in tasks if task.src is not None and task.src != tgt]
+        if todo:
+            engine = _load_engine(job, settings, note, sum(len(t.doc.units) for t in todo))
         for task in tasks:
             live = task.sink is None and not job.as_json and sys.stdout.isatty()
             options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live)
-            _run_task(task, tgt, engine, options, job, note)
+            _run_task(task, tgt, engine, options, job, note, tally)
             if task.sink:
                 task.sink.commit()  # each file whole as soon as it is done
     finally:
@@ -152,20 +238,21 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
                 task.sink.abort()
         if engine is not None:
             engine.close()
+    return tally
 
 
-def _load_engine(job: TranslateJob, note, units: int):
+def _load_engine(job: TranslateJob, settings: dict, note, units: int):
     from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
     from llamax_cli.engine.sizing import auto_parallel
 
     path = model_path(job.model, yes=job.yes, note=note)
-    ctx = config.value("ctx", job.ctx) or DEFAULT_CTX
-    gpu_layers = config.value("gpu_layers", job.gpu_layers)
-    parallel = config.value("parallel", job.parallel)
+    ctx = settings["ctx"] or DEFAULT_CTX
+    gpu_layers = settings["gpu_layers"]
+    parallel = settings["parallel"]
     if parallel is None:
         check_gguf(path)  # a missing or foreign file gets its own message first
         parallel = auto_parallel(path, ctx, units, gpu_layers != 0 and supports_gpu_offload())
-    return LlamaEngine(path, n_ctx=ctx, n_threads=config.value("threads", job.threads),
+    return LlamaEngine(path, n_ctx=ctx, n_threads=settings["threads"],
                        n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=job.verbose)
 
 
@@ -197,16 +284,19 @@ def model_path(flag: Optional[str], *, yes: bool, note) -> Path:
     return hub.pull(ref, note=note)
 
 
-def _run_task(task: _Task, tgt: Language, engine, options, job: TranslateJob, note) -> None:
+def _run_task(task: _Task, tgt: Language, engine, options, job: TranslateJob, note,
+              tally: _Tally) -> None:
     from llamax_cli.progress import UnitProgress
 
-    out: TextIO = task.sink or sys.stdout
+    out: TextIO = task.sink or (sys.stdout if job.as_json else stdout_for(task.source))
     units = len(task.doc.units)
     show = not job.quiet and units > 1 and (task.sink is not None or not sys.stdout.isatty())
+    src = task.src or tgt  # nothing to translate: a pass-through
     with UnitProgress(task.source.label, units, enabled=show) as progress:
-        for piece in translate.translate_document(task.doc, task.src, tgt, engine, options):
+        for piece in translate.translate_document(task.doc, src, tgt, engine, options):
             if isinstance(piece, translate.UnitResult):
                 progress.advance(piece.tokens)
+                tally.add(piece.status)
                 if piece.status not in ("ok", "same-language"):
                     note(f"{task.source.label}:{piece.line}: {piece.status}: {piece.note}")
                 if job.as_json:
@@ -232,7 +322,7 @@ def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> st
     record = {
         "file": task.source.label, "index": result.index, "line": result.line,
         "source": result.source, "translation": result.translation,
-        "source_language": task.src.code,
+        "source_language": (task.src or tgt).code,
         "confidence": task.detection.confidence if task.detection else None,
         "target_language": tgt.code, "status": result.status, "note": result.note,
         "attempts": result.attempts,
@@ -244,56 +334,14 @@ def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> st
 
 def _print_prompts(tasks: list[_Task], tgt: Language, as_json: bool) -> None:
     """Plain: each prompt followed by a blank line (prompts never contain one)."""
+    write = sys.stdout.write
     for task in tasks:
-        if task.src == tgt:
+        if task.src is None or task.src == tgt:
             continue
         for unit, text in zip(task.doc.units, translate.prompts(task.doc, task.src, tgt)):
             if as_json:
-                sys.stdout.write(json.dumps({"file": task.source.label, "index": unit.index,
-                                             "line": unit.line, "prompt": text},
-                                            ensure_ascii=False) + "\n")
+                write(json.dumps({"file": task.source.label, "index": unit.index,
+                                  "line": unit.line, "prompt": text}, ensure_ascii=False) + "\n")
             else:
-                sys.stdout.write(text + "\n\n")
+                write(text + "\n\n")
     sys.stdout.flush()
-
-
-_DETECT_SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
-
-
-def run_detect(files: list[str], text: Optional[str], *, lines: bool, hint: Optional[str]):
-    """Yield one record per input (or per line with `lines`), in input order."""
-    if text is not None and files:
-        raise UsageError("give either FILES or --text, not both")
-    hint_code = languages.resolve(hint, option="hint language").code if hint else None
-    sources = _read_sources(TranslateJob(files=files, text=text))
-    for source in sources:
-        label = source.label if len(sources) > 1 else None
-        if lines:
-            for number, line in enumerate(source.text.splitlines(), start=1):
-                yield _detect_record(detect(line, hint_code) if line.strip() else None, label, number)
-        else:
-            yield _detect_record(detect(source.text[:_DETECT_SAMPLE], hint_code), label, None)
-
-
-def _detect_record(found: Optional[Detection], file: Optional[str], line: Optional[int]) -> dict:
-    record: dict = {}
-    if file is not None:
-        record["file"] = file
-    if line is not None:
-        record["line"] = line
-    if found is None or not found.reliable:
-        record.update(code="und", name="unknown",
-                      confidence=found.confidence if found else 0.0,
-                      guess=found.language.code if found and found.language else None)
-    else:
-        record.update(code=found.language.code, name=found.language.name,
-                      confidence=found.confidence)
-    record["candidates"] = [{"code": c, "probability": p} for c, p in (found.candidates if found else ())]
-    return record
-
-
-def detect_line(record: dict) -> str:
-    """The plain form: [file:][line:] code, name and confidence, tab-separated."""
-    where = ":".join(str(record[k]) for k in ("file", "line") if k in record)
-    fields = [record["code"], record["name"], f"{record['confidence']:.2f}"]
-    return "\t".join(([where] if where else []) + fields)

@@ -124,10 +124,12 @@ def resolve(query: str, *, option: str = "language") -> Language:
     if lang is not None:
         return lang
     outside = _name_outside_llamax(query)
-    if outside:
-        raise UsageError(f"{outside} is not one of the 102 languages LLaMAX supports "
-                         f"(see `llamax languages`)")
     hints = suggest(query)
+    if outside:
+        # "Sotho" is Southern Sotho to langcodes; Northern Sotho is one of ours: offer it.
+        near = [h for h in hints if not h.startswith(outside)]
+        also = f"; did you mean {', '.join(near)}?" if near else " (see `llamax languages`)"
+        raise UsageError(f"{outside} is not one of the 102 languages LLaMAX supports{also}")
     hint = f"; did you mean {', '.join(hints)}?" if hints else "; see `llamax languages`"
     raise UsageError(f"unknown {option} {query!r}{hint}")
 
@@ -136,8 +138,10 @@ def suggest(query: str, limit: int = 3) -> list[str]:
     key = _norm(query)
     names = {_norm(lang.name): lang for lang in all_languages()}
     names.update({_norm(alias): lang for alias, lang in _index().items() if len(alias) > 3})
+    # A name that is a word of a language's name ("Sotho" in "Northern Sotho") comes first.
+    words = [name for name in names if len(key) > 3 and key in name.split()]
     seen: list[str] = []
-    for match in difflib.get_close_matches(key, list(names), n=limit * 3, cutoff=0.6):
+    for match in words + difflib.get_close_matches(key, list(names), n=limit * 3, cutoff=0.6):
         lang = names[match]
         label = f"{lang.name} ({lang.code})"
         if label not in seen:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Union
 
+from llamax_cli import spans
+
 FORMATS = ("auto", "text", "markdown", "srt")
 LONG_LINE = 300  # characters: longer lines are split into sentences
 
@@ -31,6 +33,12 @@ class Unit:
     protected: tuple[str, ...] = ()  # spans that must come back verbatim
     wrap: int = 1  # lines the translation should be wrapped to (subtitles)
     newline: str = "\n"
+    # A paragraph wrapped over several lines is re-wrapped to the same width, so that diffs
+    # of translated documents stay line by line: `width` columns, `first` on the first line
+    # (after its prefix), and `indent` opening every further line. 0: keep one line.
+    width: int = 0
+    first: int = 0
+    indent: str = ""
 
     def __post_init__(self):
         if not self.raw:
@@ -44,10 +52,8 @@ Part = Union[str, Unit]
 class Document:
     parts: list[Part] = field(default_factory=list)
     format: str = "text"
-
-    @property
-    def units(self) -> list[Unit]:
-        return [part for part in self.parts if isinstance(part, Unit)]
+    units: list[Unit] = field(default_factory=list)  # the Unit parts, in order
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
     def render(self, translations: Iterable[str]) -> str:
         """Put translations (in unit order) back into the skeleton."""
@@ -56,24 +62,55 @@ class Document:
 
 
 class _Builder:
+    """Appends literals and units; costs O(1) per call whatever the document's size."""
+
     def __init__(self, fmt: str):
         self.doc = Document(format=fmt)
+        self._literal: list[str] = []  # literal text since the last unit, joined once
 
     def literal(self, text: str) -> None:
-        if not text:
-            return
-        if self.doc.parts and isinstance(self.doc.parts[-1], str):
-            self.doc.parts[-1] += text
-        else:
-            self.doc.parts.append(text)
+        if text:
+            self._literal.append(text)
+
+    def finish(self) -> Document:
+        self._flush()
+        return self.doc
+
+    def _flush(self) -> None:
+        if self._literal:
+            self.doc.parts.append("".join(self._literal))
+            self._literal = []
+
+    def warn(self, line: int, message: str) -> None:
+        self.doc.warnings.append((line, message))
 
     def unit(self, raw: str, line: int, source: str | None = None, **extra) -> None:
-        source = " ".join((source if source is not None else raw).split())
-        if not _has_words(_PROTECTED.sub(" ", source)):  # nothing but code, links, markup
-            self.literal(raw)
+        runs = spans.opaque_runs(raw)
+        if runs:  # a URL, hash or blob too long to be language: literal, and the rest around it
+            start = 0
+            for begin, end in runs:
+                self._unit_or_literal(raw[start:begin], line)
+                self.literal(raw[begin:end])
+                start = end
+            self._unit_or_literal(raw[start:], line)
             return
-        self.doc.parts.append(Unit(len(self.doc.units), source, line, raw,
-                                   protected_spans(source), **extra))
+        self._unit_or_literal(raw, line, source, **extra)
+
+    def _unit_or_literal(self, raw: str, line: int, source: str | None = None, **extra) -> None:
+        trail = ""
+        if source is None:  # edges of a piece cut around an opaque run stay literal
+            lead, raw, trail = _split_ws(raw)
+            self.literal(lead)
+        source = " ".join((source if source is not None else raw).split())
+        protected, words = spans.split_protected(source)
+        if not _has_words(words):  # nothing but code, links, numbers
+            self.literal(raw)
+        else:
+            self._flush()
+            unit = Unit(len(self.doc.units), source, line, raw, protected, **extra)
+            self.doc.parts.append(unit)
+            self.doc.units.append(unit)
+        self.literal(trail)
 
     def text_units(self, text: str, line: int) -> None:
         """A line's text: one unit, or one per sentence when it is long."""
@@ -89,22 +126,6 @@ _WORDISH = re.compile(r"[^\W\d_]", re.UNICODE)
 
 def _has_words(text: str) -> bool:
     return bool(_WORDISH.search(text))
-
-
-# -- protected spans --------------------------------------------------------------------------
-
-_PROTECTED = re.compile(
-    r"(`+)(?:(?!\1).)+?\1"  # inline code
-    r"|\]\([^()\s]*(?:\([^()\s]*\))?[^()\s]*(?:\s+\"[^\"]*\")?\)"  # link / image target
-    r"|<(?:https?|mailto|ftp):[^>\s]+>"  # autolink
-    r"|</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?/?>"  # HTML tag
-    r"|(?:https?|ftp)://[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"]"  # bare URL
-    r"|\{\{[^{}]*\}\}|\{[A-Za-z_][\w.]*\}|%\([A-Za-z_]\w*\)[sdifr]|%[sdif]|\$\{\w+\}",  # placeholders
-)
-
-
-def protected_spans(text: str) -> tuple[str, ...]:
-    return tuple(m.group(0) for m in _PROTECTED.finditer(text))
 
 
 # -- sentences ---------------------------------------------------------------------------------
@@ -153,11 +174,13 @@ def segment_text(text: str) -> Document:
         if core:
             b.text_units(core, number)
         b.literal(trail + ending)
-    return b.doc
+    return b.finish()
 
 
 # -- srt -----------------------------------------------------------------------------------------
 
+# What a damaged timing line still looks like: a time, then an arrow of some kind.
+_TIMING_ISH = re.compile(r"^\s*\d{1,2}:\d{1,2}.*?(?:-+>|→|—>|\s--?\s)")
 _TIMING = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}")
 
 
@@ -167,12 +190,15 @@ def segment_srt(text: str) -> Document:
     i = 0
     while i < len(lines):
         number, body, ending = lines[i]
-        is_cue = body.strip().isdigit() and i + 1 < len(lines) and _TIMING.match(lines[i + 1][1])
-        if not is_cue:
+        timing = lines[i + 1][1] if i + 1 < len(lines) else ""
+        if not (body.strip().isdigit() and _TIMING_ISH.match(timing)):
             b.literal(body + ending)
             i += 1
             continue
-        b.literal(body + ending + lines[i + 1][1] + lines[i + 1][2])
+        if not _TIMING.match(timing):  # a cue all the same: keep its timing, translate its text
+            b.warn(number + 1, f"malformed subtitle timing {timing.strip()!r} (cue {body.strip()}); "
+                               f"kept as it is")
+        b.literal(body + ending + timing + lines[i + 1][2])
         i += 2
         cue = []
         while i < len(lines) and lines[i][1].strip():
@@ -182,7 +208,10 @@ def segment_srt(text: str) -> Document:
             raw = "".join(body + ending for _, body, ending in cue[:-1]) + cue[-1][1]
             b.unit(raw, cue[0][0], wrap=len(cue), newline=cue[0][2] or "\n")
             b.literal(cue[-1][2])
-    return b.doc
+    doc = b.finish()
+    if not doc.units and _has_words(text):
+        doc.warnings.append((1, "no subtitle cues found (an index line, then a timing line)"))
+    return doc
 
 
 # -- markdown ------------------------------------------------------------------------------------
@@ -227,7 +256,7 @@ def segment_markdown(text: str) -> Document:
             b.literal(body + ending)
             end = i + 1
         i = max(end, i + 1)
-    return b.doc
+    return b.finish()
 
 
 def _atx_heading(b: _Builder, line, offset: int) -> None:
@@ -245,28 +274,40 @@ def _paragraph(b: _Builder, lines, content: str, offset: int, setext: bool) -> i
     """A paragraph (or setext heading text) spread over lines; returns lines consumed."""
     content_lines = content.split("\n")
     body_lines = lines[:len(content_lines)]
-    spans = []
+    pieces = []  # (prefix, text, suffix, ending) of each line
     for (number, body, ending), text in zip(body_lines, content_lines):
         at = body.rfind(text) if text else len(body)
         if at < 0:  # markdown-it rewrote the line (tabs): keep it all as literal
             for _, raw_body, raw_ending in lines:
                 b.literal(raw_body + raw_ending)
             return len(lines)
-        spans.append((body[:at], body[at:at + len(text)], body[at + len(text):], ending))
-    b.literal(spans[0][0])
-    raw = ""
-    for k, (prefix, text, suffix, ending) in enumerate(spans):
-        raw += (prefix if k else "") + text + (suffix + ending if k < len(spans) - 1 else "")
-    if len(spans) == 1 and len(raw) > LONG_LINE:
-        b.text_units(raw, body_lines[0][0] + offset)
+        pieces.append((body[:at], body[at:at + len(text)], body[at + len(text):], ending))
+    b.literal(pieces[0][0])
+    raw = "".join((prefix if k else "") + text + (suffix + ending if k < len(pieces) - 1 else "")
+                  for k, (prefix, text, suffix, ending) in enumerate(pieces))
+    line = body_lines[0][0] + offset
+    if len(pieces) == 1 and len(raw) > LONG_LINE:
+        b.text_units(raw, line)
     else:
-        b.unit(raw, body_lines[0][0] + offset, source=" ".join(t for _, t, _, _ in spans))
-    b.literal(spans[-1][2] + spans[-1][3])
-    consumed = len(spans)
+        b.unit(raw, line, source=" ".join(t for _, t, _, _ in pieces),
+               **({} if setext else _rewrap(pieces, body_lines)))
+    b.literal(pieces[-1][2] + pieces[-1][3])
+    consumed = len(pieces)
     if setext and len(lines) > consumed:  # the ==== / ---- underline
         b.literal(lines[consumed][1] + lines[consumed][2])
         consumed += 1
     return consumed
+
+
+def _rewrap(pieces, body_lines) -> dict:
+    """How to wrap a paragraph's translation like its source: the widest line's width, and
+    the prefix every further line starts with (indentation, `> `), when they all share one."""
+    prefixes = {prefix for prefix, _, _, _ in pieces[1:]}
+    if len(pieces) < 2 or len(prefixes) != 1:
+        return {}
+    width = max(len(body) for _, body, _ in body_lines)
+    return {"width": width, "first": width - len(pieces[0][0]), "indent": prefixes.pop(),
+            "newline": pieces[0][3] or "\n"}
 
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")

@@ -1,12 +1,15 @@
 """Reading inputs strictly and writing outputs atomically.
 
 An input is refused up front (before any model loads) when it is missing, a directory,
-binary, not UTF-8 or empty. An output file appears whole or not at all: we write a hidden
-temporary file beside it and rename it into place only when the translation is complete.
+binary, not text or empty. UTF-8 is read with or without a byte-order mark, and UTF-16/32
+by their mark; the output is written in the input's encoding, mark included. An output file
+appears whole or not at all: we write a hidden temporary file beside it and rename it into
+place only when the translation is complete.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 import tempfile
@@ -22,29 +25,90 @@ STDIN = "-"
 class Source:
     name: str  # the path as given, or "-" for stdin, or "--text"
     text: str
+    encoding: str = "utf-8"  # a codec without a BOM of its own: utf-8, utf-16-le, ...
+    bom: bool = False  # the input began with a byte-order mark
 
     @property
     def label(self) -> str:
         return {"-": "stdin", "--text": "--text"}.get(self.name, self.name)
 
 
-def decode(data: bytes, label: str) -> str:
-    if b"\0" in data:
+# Longest marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16 (little-endian)",
+          "utf-16-be": "UTF-16 (big-endian)", "utf-32-le": "UTF-32 (little-endian)",
+          "utf-32-be": "UTF-32 (big-endian)"}
+
+
+def decode(data: bytes, label: str) -> tuple[str, str, bool]:
+    """The text, its encoding and whether it had a byte-order mark."""
+    encoding, bom = "utf-8", b""
+    for mark, name in _BOMS:
+        if data.startswith(mark):
+            encoding, bom = name, mark
+            break
+    body = data[len(bom):]
+    if encoding == "utf-8" and b"\0" in body:
         raise LlamaxError(f"{label} looks like a binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode(encoding)
     except UnicodeDecodeError as exc:
+        where = f"byte 0x{body[exc.start]:02x} at offset {exc.start + len(bom)}"
+        if encoding != "utf-8":
+            raise LlamaxError(f"{label} starts with a {_NAMES[encoding]} byte-order mark but is "
+                              f"not valid {_NAMES[encoding]} ({where})") from None
         raise LlamaxError(
-            f"{label} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            f"{label} is not UTF-8 text ({where}); "
             f"convert it first, e.g. `iconv -f LATIN1 -t UTF-8`") from None
+    if "\0" in text:
+        raise LlamaxError(f"{label} looks like a binary file, not text")
     if not text.strip():
         raise LlamaxError(f"{label} is empty: there is nothing to translate")
-    return text
+    return text, encoding, bool(bom)
+
+
+def encoder(encoding: str, bom: bool):
+    """A function from text to bytes in `encoding`; the first call adds the mark if `bom`."""
+    pending = [_mark(encoding)] if bom else []
+
+    def encode(text: str) -> bytes:
+        data = text.encode(encoding, "surrogateescape" if encoding == "utf-8" else "strict")
+        return pending.pop() + data if pending else data
+
+    return encode
+
+
+def _mark(encoding: str) -> bytes:
+    return next(mark for mark, name in _BOMS if name == encoding)
+
+
+class StdoutSink:
+    """Stdout in the input's encoding (a terminal always gets its own: UTF-8, no mark)."""
+
+    def __init__(self, encoding: str = "utf-8", bom: bool = False):
+        self._encode = encoder(encoding, bom)
+
+    def write(self, text: str) -> None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(self._encode(text))
+
+    def flush(self) -> None:
+        sys.stdout.buffer.flush()
+
+
+def stdout_for(source: Source):
+    """Where a translation of `source` goes when it goes to stdout."""
+    plain = source.encoding == "utf-8" and not source.bom
+    if plain or sys.stdout.isatty():
+        return sys.stdout
+    return StdoutSink(source.encoding, source.bom)
 
 
 def read_source(name: str) -> Source:
     if name == STDIN:
-        return Source(STDIN, decode(sys.stdin.buffer.read(), "stdin"))
+        return Source(STDIN, *decode(sys.stdin.buffer.read(), "stdin"))
     path = Path(name)
     try:
         data = path.read_bytes()
@@ -56,7 +120,7 @@ def read_source(name: str) -> Source:
         raise LlamaxError(f"{name}: permission denied") from None
     except OSError as exc:
         raise LlamaxError(f"{name}: cannot read ({exc.strerror})") from None
-    return Source(name, decode(data, name))
+    return Source(name, *decode(data, name))
 
 
 def text_source(text: str) -> Source:
@@ -73,7 +137,7 @@ class AtomicOutput:
     work is done, and abort() (or an exception) leaves the target untouched.
     """
 
-    def __init__(self, target: str | os.PathLike):
+    def __init__(self, target: str | os.PathLike, encoding: str = "utf-8", bom: bool = False):
         self.target = Path(target)
         if self.target.is_dir():
             raise LlamaxError(f"{self.target} is a directory; use --out-dir for a folder")
@@ -85,11 +149,12 @@ class AtomicOutput:
                 raise LlamaxError(f"cannot write {self.target}: {parent} does not exist") from None
             raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
         self._tmp = Path(tmp)
-        self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._file = os.fdopen(fd, "wb")
+        self._encode = encoder(encoding, bom)
         self.finished = False
 
     def write(self, text: str) -> None:
-        self._file.write(text)
+        self._file.write(self._encode(text))
 
     def flush(self) -> None:
         pass  # nobody watches a file being written; rename makes it visible at once

@@ -13,18 +13,25 @@ what still fails is reported, never dropped.
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
-from llamax_cli import guards, prompt
+from llamax_cli import guards, prompt, spans
 from llamax_cli.engine import Engine, Request, Sampling
 from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document, Unit, split_sentences
+from llamax_cli.wrapping import rewrap, wrap_lines
 
 REPEAT_PENALTY = 1.3
 _PROMPT_OVERHEAD = 100  # tokens of template around the input, with margin
 _MAX_SPLITS = 3  # times a part may be halved after hitting the token limit
+# Units handed to the engine ahead of the output: enough to keep every slot busy, few enough
+# that a 100k-line document costs nothing up front and its memory stays flat.
+WINDOW = 128
+# Statuses that mean "done, but this unit needs a look": they make the run exit 3.
+PROBLEMS = ("truncated", "degenerate", "protected-lost", "too-long", "wrong-language")
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class UnitResult:
     line: int
     source: str
     translation: str
-    status: str  # ok | same-language | truncated | degenerate | echo | protected-lost
+    status: str  # ok | same-language | echo | one of PROBLEMS
     prompt_tokens: int = 0
     tokens: int = 0
     seconds: float = 0.0
@@ -58,8 +65,8 @@ class Retract:
 Output = Union[str, UnitResult, Retract]
 
 
-def prompts(doc: Document, src: Language, tgt: Language) -> list[str]:
-    return [prompt.build(src, tgt, unit.source) for unit in doc.units]
+def prompts(doc: Document, src: Language, tgt: Language) -> Iterator[str]:
+    return (prompt.build(src, tgt, unit.source) for unit in doc.units)
 
 
 def max_tokens_for(engine: Engine, source: str, options: Options) -> int:
@@ -70,27 +77,41 @@ def max_tokens_for(engine: Engine, source: str, options: Options) -> int:
     return 8 * engine.count_tokens(source) + 64
 
 
-def split_in_two(text: str) -> list[str] | None:
+def split_in_two(text: str, *, characters: bool = False) -> tuple[list[str], str] | None:
+    """Two halves of `text` and what joins them again: at a sentence boundary, else at a word
+    boundary, else (with `characters`, for a "word" too long for the context) anywhere."""
     sentences = [s for s, is_sentence in split_sentences(text) if is_sentence]
     if len(sentences) >= 2:
         half = len(sentences) // 2
-        return [" ".join(sentences[:half]), " ".join(sentences[half:])]
+        return [" ".join(sentences[:half]), " ".join(sentences[half:])], " "
     words = text.split()
-    if len(words) < 4:
+    if len(words) >= (2 if characters else 4):
+        half = len(words) // 2
+        return [" ".join(words[:half]), " ".join(words[half:])], " "
+    if not characters or len(text) < 2:
         return None
-    half = len(words) // 2
-    return [" ".join(words[:half]), " ".join(words[half:])]
+    half = len(text) // 2
+    while 1 < half < len(text) - 1 and unicodedata.combining(text[half]):
+        half += 1  # never separate a mark from its letter
+    return [text[:half], text[half:]], ""
 
 
-def fit_parts(text: str, engine: Engine) -> list[str]:
-    """Split text whose prompt and output would not fit the context."""
+def fit_parts(text: str, engine: Engine) -> tuple[list[str], list[str]]:
+    """Parts of `text` whose prompt and output fit the context, and the separator that goes
+    before each when they are joined back (sentence, then word, then character boundaries)."""
     budget = max(16, (engine.n_ctx - _PROMPT_OVERHEAD) // 4)
-    if engine.count_tokens(text) <= budget:
-        return [text]
-    halves = split_in_two(text)
-    if halves is None:
-        return [text]
-    return [part for half in halves for part in fit_parts(half, engine)]
+    parts, seps, todo = [], [], [(text, "")]
+    while todo:
+        piece, sep = todo.pop()
+        halves = split_in_two(piece, characters=True) if engine.count_tokens(piece) > budget \
+            else None
+        if halves is None:
+            parts.append(piece)
+            seps.append(sep)
+        else:
+            (first, second), joint = halves
+            todo += [(second, joint), (first, sep)]  # a stack: first half comes out first
+    return parts, seps
 
 
 @dataclass
@@ -107,6 +128,7 @@ class _Attempt:
 class _Job:
     unit: Unit
     parts: list[str]
+    seps: list[str]  # what goes before each part when the results are joined
     results: list[str | None]
     started: float
     status: str = "ok"
@@ -124,9 +146,12 @@ class _Run:
     def __init__(self, doc: Document, src: Language, tgt: Language, engine: Engine,
                  options: Options):
         self.doc, self.src, self.tgt, self.engine, self.options = doc, src, tgt, engine, options
-        self.requests: list[Request] = []
-        self.attempts: list[tuple[_Job, _Attempt]] = []
-        self.jobs: list[_Job] = []
+        # Indexed by request number; a finished one is set to None.
+        self.requests: list[Request | None] = []
+        self.attempts: list[tuple[_Job, _Attempt] | None] = []
+        # One per unit handed to the engine so far, in unit order; None once released.
+        self.jobs: list[_Job | None] = []
+        self.done = 0  # units complete
         self.next_part = 0  # index into doc.parts of the next thing to release
 
     def submit(self, job: _Job, part: int, retry: int = 0, splits: int = 0) -> None:
@@ -139,40 +164,54 @@ class _Run:
         self.requests.append(Request(
             prompt.build(self.src, self.tgt, text), max_tokens_for(self.engine, text, self.options),
             repeat_penalty=REPEAT_PENALTY if retry else 1.0,
-            should_stop=lambda: response.stopped or guard.reason is not None))
+            should_stop=lambda: response.stopped or guard.reason is not None,
+            # A retry or a split half goes before every unit still waiting: output waits on it.
+            urgent=bool(retry or splits)))
         job.in_flight += 1
         job.attempts += 1
 
-    def run(self) -> Iterator[Output]:
-        for unit in self.doc.units:
-            parts = fit_parts(unit.source, self.engine)
-            job = _Job(unit, parts, [None] * len(parts), time.perf_counter())
+    def refill(self) -> None:
+        """Hand the engine the next units, keeping WINDOW of them ahead of the output."""
+        units = self.doc.units
+        while len(self.jobs) < len(units) and len(self.jobs) - self.done < WINDOW:
+            unit = units[len(self.jobs)]
+            parts, seps = fit_parts(unit.source, self.engine)
+            job = _Job(unit, parts, seps, [None] * len(parts), time.perf_counter())
             self.jobs.append(job)
             for k in range(len(parts)):
                 self.submit(job, k)
+
+    def run(self) -> Iterator[Output]:
+        self.refill()
         yield from self.release()
-        for event in self.engine.generate(self.requests, self.options.sampling):
-            job, attempt = self.attempts[event.index]
-            text = attempt.response.feed(event.text)
-            if event.text and not event.done:
-                attempt.guard.feed(event.text)
-            if text and self._is_live(job, attempt):
-                attempt.streamed += text
-                yield text
-            if event.done:
-                yield from self.finish_attempt(job, attempt, event)
-        unaccounted = [job.unit.index for job in self.jobs if job.result is None]
+        if self.requests:
+            for event in self.engine.generate(self.requests, self.options.sampling):
+                yield from self.on_event(event)
+        unaccounted = [job.unit.index for job in self.jobs if job is not None]
         if unaccounted or self.next_part < len(self.doc.parts):
             raise LlamaxError(f"internal error: units {unaccounted[:5]} were not accounted for")
+
+    def on_event(self, event) -> Iterator[Output]:
+        job, attempt = self.attempts[event.index]
+        text = attempt.response.feed(event.text)
+        if event.text and not event.done:
+            attempt.guard.feed(event.text)
+        if text and self._is_live(job, attempt):
+            attempt.streamed += text
+            yield text
+        if event.done:
+            # Nothing looks at a finished request again: drop it, so memory stays flat.
+            self.requests[event.index] = self.attempts[event.index] = None
+            yield from self.finish_attempt(job, attempt, event)
 
     def _is_live(self, job: _Job, attempt: _Attempt) -> bool:
         return (self.options.live and len(job.parts) == 1 and attempt.retry == 0
                 and attempt.splits == 0 and self._head() is job)
 
     def _head(self) -> _Job | None:
-        for part in self.doc.parts[self.next_part:]:
+        for part in self.doc.parts[self.next_part:self.next_part + 2]:  # parts alternate
             if isinstance(part, Unit):
-                return self.jobs[part.index]
+                return self.jobs[part.index] if part.index < len(self.jobs) else None
         return None
 
     def finish_attempt(self, job: _Job, attempt: _Attempt, event) -> Iterator[Output]:
@@ -183,11 +222,12 @@ class _Run:
         job.in_flight -= 1
         job.prompt_tokens += event.n_prompt_tokens
         job.tokens += event.n_tokens
-        text = attempt.response.text
-        source = job.parts[attempt.part]
         if attempt.streamed:
             job.streamed = attempt.streamed
-        if attempt.guard.reason is not None and not attempt.response.stopped:
+        if event.finish_reason == "too-long":  # cannot happen after fit_parts; never fatal
+            job.status = "too-long"
+            job.notes.append("the prompt does not fit the context; kept the source text")
+        elif attempt.guard.reason is not None and not attempt.response.stopped:
             if attempt.retry == 0:
                 yield from self._retract(job)
                 self.submit(job, attempt.part, retry=1, splits=attempt.splits)
@@ -195,30 +235,37 @@ class _Run:
             job.status = "degenerate"
             job.notes.append(f"{attempt.guard.reason}, even with a repetition penalty")
         elif event.finish_reason == "length" and not attempt.response.stopped:
-            # An explicit --max-tokens is the user's cap: report, do not work around it.
-            can_split = self.options.max_tokens is None and attempt.splits < _MAX_SPLITS
-            halves = split_in_two(source) if can_split else None
-            if halves is not None:
+            if self._split(job, attempt):
                 yield from self._retract(job)
-                k = attempt.part
-                job.parts[k:k + 1] = halves
-                job.results[k:k + 1] = [None, None]
-                self._renumber(job, k)
-                self.submit(job, k, splits=attempt.splits + 1)
-                self.submit(job, k + 1, splits=attempt.splits + 1)
                 return
             job.status = "truncated"
             job.notes.append(f"reached the token limit ({event.n_tokens}) and cannot be split")
-        job.results[attempt.part] = text
+        job.results[attempt.part] = attempt.response.text
         if job.in_flight == 0 and all(r is not None for r in job.results):
             self._complete(job)
+            self.done += 1
             yield from self.release()
+            self.refill()
 
-    def _renumber(self, job: _Job, split_at: int) -> None:
-        """Parts after a split moved one place right: so must their pending attempts."""
-        for other in job.tries:
-            if other.part > split_at:
+    def _split(self, job: _Job, attempt: _Attempt) -> bool:
+        """Retry a part that hit the token limit as two halves, when that is allowed."""
+        # An explicit --max-tokens is the user's cap: report, do not work around it.
+        if self.options.max_tokens is not None or attempt.splits >= _MAX_SPLITS:
+            return False
+        halves = split_in_two(job.parts[attempt.part])
+        if halves is None:
+            return False
+        (first, second), joint = halves
+        k = attempt.part
+        job.parts[k:k + 1] = [first, second]
+        job.seps[k:k + 1] = [job.seps[k], joint]
+        job.results[k:k + 1] = [None, None]
+        for other in job.tries:  # parts after k moved one place right: so do their attempts
+            if other.part > k:
                 other.part += 1
+        self.submit(job, k, splits=attempt.splits + 1)
+        self.submit(job, k + 1, splits=attempt.splits + 1)
+        return True
 
     def _retract(self, job: _Job) -> Iterator[Output]:
         if job.streamed:
@@ -227,21 +274,24 @@ class _Run:
 
     def _complete(self, job: _Job) -> None:
         unit = job.unit
-        translation = " ".join(r for r in job.results if r)
-        lost = [span for span in unit.protected if span not in translation]
-        if lost:  # code, links and placeholders must survive, whatever else went wrong
+        translation = "".join(sep + r for sep, r in zip(job.seps, job.results) if r).strip()
+        lost = [span for span in unit.protected if not spans.survives(span, translation)]
+        if job.status == "too-long":
+            translation = unit.raw
+        elif lost:  # code, links and identifiers must survive, whatever else went wrong
             job.status = "protected-lost" if job.status == "ok" else job.status
             job.notes.append(f"the model dropped {lost[0]!r}; kept the source text")
             translation = unit.raw
         elif job.status == "ok" and guards.is_echo(unit.source, translation):
             job.status = "echo"
             job.notes.append("the output repeats the source")
-        if unit.wrap > 1:
-            translation = wrap_lines(translation, unit.wrap, unit.newline)
+        if translation is not unit.raw:
+            translation = _shape(unit, translation)
         job.result = UnitResult(unit.index, unit.line, unit.source, translation, job.status,
                                 job.prompt_tokens, job.tokens,
                                 round(time.perf_counter() - job.started, 3), job.attempts,
-                                "; ".join(job.notes))
+                                _notes(job.notes))
+        job.tries.clear()  # nothing refers to them now: a long document's memory stays flat
 
     def release(self) -> Iterator[Output]:
         """Everything that can go out in document order, now."""
@@ -251,8 +301,8 @@ class _Run:
             if isinstance(part, str):
                 yield part
             else:
-                job = self.jobs[part.index]
-                if job.result is None:
+                job = self.jobs[part.index] if part.index < len(self.jobs) else None
+                if job is None or job.result is None:
                     break
                 final = job.result.translation
                 if job.streamed and final.startswith(job.streamed):
@@ -262,44 +312,46 @@ class _Run:
                 if final:
                     yield final
                 yield job.result
+                self.jobs[part.index] = None  # released: nothing refers to it any more
             self.next_part += 1
+        yield from self._catch_up()
+
+    def _catch_up(self) -> Iterator[Output]:
+        """Stream what the new head unit has already produced."""
         head = self._head()
-        if head is not None and self.options.live:
-            for attempt in head.tries:
-                if self._is_live(head, attempt) and attempt.response.text:
-                    caught_up = attempt.response.text[len(attempt.streamed):]
-                    if caught_up:
-                        attempt.streamed += caught_up
-                        head.streamed = attempt.streamed
-                        yield caught_up
+        if head is None or not self.options.live:
+            return
+        for attempt in head.tries:
+            if self._is_live(head, attempt) and attempt.response.text:
+                caught_up = attempt.response.text[len(attempt.streamed):]
+                if caught_up:
+                    attempt.streamed += caught_up
+                    head.streamed = attempt.streamed
+                    yield caught_up
 
 
-def wrap_lines(text: str, lines: int, newline: str = "\n") -> str:
-    """Break one line into `lines` lines of similar length at spaces (subtitles)."""
-    words = text.split(" ")
-    if lines <= 1 or len(words) < lines:
-        return text
-    out, rest = [], words
-    for remaining in range(lines, 1, -1):
-        target = len(" ".join(rest)) / remaining
-        best, length = 1, len(rest[0])
-        for k in range(1, len(rest) - remaining + 1):
-            if abs(length + 1 + len(rest[k]) - target) < abs(length - target):
-                length += 1 + len(rest[k])
-                best = k + 1
-            else:
-                break
-        out.append(" ".join(rest[:best]))
-        rest = rest[best:]
-    out.append(" ".join(rest))
-    return newline.join(out)
+def _notes(notes: list[str]) -> str:
+    """Each distinct note once (a unit split in 100 parts may hit one limit 100 times)."""
+    counts: dict[str, int] = {}
+    for note in notes:
+        counts[note] = counts.get(note, 0) + 1
+    return "; ".join(note if n == 1 else f"{note} (x{n})" for note, n in counts.items())
+
+
+def _shape(unit: Unit, translation: str) -> str:
+    """Lay the translation out like its source: subtitle lines, or a wrapped paragraph."""
+    if unit.wrap > 1:
+        return wrap_lines(translation, unit.wrap, unit.newline)
+    if unit.width:
+        return rewrap(translation, unit.width, unit.first, unit.indent, unit.newline)
+    return translation
 
 
 def translate_document(doc: Document, src: Language, tgt: Language, engine: Engine | None,
                        options: Options = Options()) -> Iterator[Output]:
     """Yield the output text piece by piece (skeleton and translations, in document order),
     and a UnitResult after each unit is complete."""
-    if src == tgt:
+    if src == tgt or not doc.units:
         yield from _pass_through(doc)
         return
     assert engine is not None

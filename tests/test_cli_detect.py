@@ -54,10 +54,23 @@ def test_languages_lists_all_102_with_codes_and_detection(llamax):
     assert "Sorani Kurdish" in table and "zho_Hant" in table and "detect" in table
 
 
-def test_translate_reports_detection_and_refuses_to_guess(llamax):
+def test_translate_reports_detection_and_uses_a_weak_guess_with_a_notice(llamax):
     proc = llamax("translate", "--to", "en", "--dry-run",
                   "-t", "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.")
     assert "detected German (de), confidence" in proc.stderr.decode()
     assert "from German to English" in proc.stdout.decode()
-    err = assert_one_line_error(llamax("translate", "--to", "en", "--dry-run", "-t", "Dobar dan"))
-    assert "cannot tell the language" in err and "--from" in err
+    weak = llamax("translate", "--to", "en", "--dry-run", "-t", "Dobar dan")
+    assert weak.returncode == 0, weak.stderr
+    err = weak.stderr.decode()
+    assert "(low confidence; --from to be sure)" in err and "error" not in err
+
+
+def test_a_default_source_language_is_used_when_detection_is_unsure(llamax):
+    assert llamax("config", "set", "from", "hr").returncode == 0
+    proc = llamax("translate", "--to", "en", "--dry-run", "-t", "Dobar dan")
+    assert proc.returncode == 0, proc.stderr
+    assert "using your default source language Croatian" in proc.stderr.decode()
+    assert "from Croatian to English" in proc.stdout.decode()
+    sure = llamax("translate", "--to", "en", "--dry-run", "-t",
+                  "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.")
+    assert "from German to English" in sure.stdout.decode()  # a sure detection wins

@@ -1,5 +1,7 @@
 """Whole documents through the real CLI and real inference: formats, --parallel, guards."""
 
+from conftest import assert_finished
+
 import json
 import re
 from pathlib import Path
@@ -16,7 +18,7 @@ LINES = [
 
 
 def records(proc):
-    assert proc.returncode == 0, proc.stderr
+    assert_finished(proc)
     return [json.loads(line) for line in proc.stdout.decode().splitlines()]
 
 
@@ -25,7 +27,9 @@ def test_parallel_8_gives_exactly_the_output_of_parallel_1(llamax, tmp_path):
     args = ("translate", "--from", "en", "--to", "de", "--max-tokens", "20", "-q", "doc.txt")
     one = llamax(*args, "--parallel", "1")
     eight = llamax(*args, "--parallel", "8")
-    assert one.returncode == 0 and eight.returncode == 0, (one.stderr, eight.stderr)
+    assert_finished(one)
+    assert_finished(eight)
+    assert one.returncode == eight.returncode
     assert one.stdout == eight.stdout
     assert one.stdout.decode().count("\n") == len(LINES) + 1
 
@@ -35,7 +39,7 @@ def test_srt_keeps_indices_timings_and_cue_count(llamax, tmp_path):
     (tmp_path / "movie.srt").write_text(source)
     proc = llamax("translate", "--from", "en", "--to", "es", "--max-tokens", "24", "-q",
                   "movie.srt", "-o", "movie.es.srt")
-    assert proc.returncode == 0, proc.stderr
+    assert_finished(proc)
     out = (tmp_path / "movie.es.srt").read_text()
     frame = re.compile(r"^(\d+|\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3})$", re.M)
     assert frame.findall(out) == frame.findall(source)
@@ -92,7 +96,7 @@ def test_a_looping_output_ends_and_is_reported(llamax):
 def test_no_progress_bar_when_stderr_is_not_a_terminal(llamax, tmp_path):
     (tmp_path / "doc.txt").write_text("\n".join(LINES[:3]) + "\n")
     proc = llamax("translate", "--from", "en", "--to", "de", "--max-tokens", "8", "doc.txt", "-o", "o.txt")
-    assert proc.returncode == 0
+    assert_finished(proc)
     assert "━" not in proc.stderr.decode() and "tok/s" not in proc.stderr.decode()
 
 

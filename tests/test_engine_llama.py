@@ -121,9 +121,28 @@ def test_should_stop_ends_the_sequence(engine):
     assert seen[-1].n_tokens == 3
 
 
-def test_prompt_too_long_for_the_context_is_a_clear_error(engine):
-    with pytest.raises(LlamaxError, match="does not fit the context"):
-        run(engine, "word " * 2000)
+def test_a_prompt_too_long_for_the_context_ends_alone_and_the_others_run(engine):
+    requests = [Request(PROMPT, 4), Request("word " * 2000, 4), Request(PROMPT, 4)]
+    events = list(engine.generate(requests, Sampling(ignore_eos=True)))
+    done = {e.index: e for e in events if e.done}
+    assert done[1].finish_reason == "too-long" and done[1].n_tokens == 0
+    assert done[1].n_prompt_tokens >= engine.n_ctx
+    assert done[0].finish_reason == done[2].finish_reason == "length"
+
+
+def test_an_urgent_request_is_admitted_before_those_waiting(gemma_path):
+    """A retry appended while others wait must take the next free slot: output waits on it."""
+    with LlamaEngine(gemma_path, n_ctx=256, n_parallel=2) as engine:
+        requests = [Request(f"{PROMPT} number {i}", 3) for i in range(8)]
+        first_seen: list[int] = []
+        for event in engine.generate(requests, Sampling(ignore_eos=True)):
+            if event.index not in first_seen:
+                first_seen.append(event.index)
+            if event.done and event.index == 0:
+                requests.append(Request(f"{PROMPT} again", 3, urgent=True))  # index 8
+        # Request 0's slot went to the urgent one, ahead of requests 2..7.
+        assert first_seen.index(8) < first_seen.index(2)
+        assert sorted(first_seen) == list(range(9))
 
 
 def test_temperature_sampling_is_reproducible_with_a_seed(engine):

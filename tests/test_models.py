@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, run_in_terminal
+from conftest import assert_one_line_error, run_in_terminal, assert_finished
 from hubserver import HubServer, Served
 
 REPO = "test-org/Tiny-GGUF"
@@ -178,12 +178,12 @@ def test_cached_model_resolves_offline_with_the_server_stopped(llamax, hub, onli
     offline = {**online, "HF_HUB_OFFLINE": "1"}
     proc = llamax("translate", "--model", "gemma-test", "--from", "en", "--to", "fr",
                   "--max-tokens", "8", "-t", "Good morning", env=offline)
-    assert proc.returncode == 0, proc.stderr
+    assert_finished(proc)
     assert proc.stdout.strip()
     # No network at all, not even with the hub "online" but gone:
     proc = llamax("translate", "--model", "gemma-test", "--from", "en", "--to", "fr",
                   "--max-tokens", "8", "-t", "Good morning", env={**online, "HF_ENDPOINT": "http://127.0.0.1:9"})
-    assert proc.returncode == 0, proc.stderr
+    assert_finished(proc)
 
 
 def test_missing_model_offline_names_the_pull_command(llamax, online):
@@ -210,7 +210,7 @@ def test_yes_downloads_the_missing_model_then_translates(llamax, hub, online, ge
     serve(hub, "gemma.gguf", gemma_bytes)
     proc = llamax("translate", "--model", "gemma-test", "--yes", "--from", "en", "--to", "fr",
                   "--max-tokens", "8", "-t", "Good morning", env=online)
-    assert proc.returncode == 0, proc.stderr
+    assert_finished(proc)
     assert "downloading gemma-test:q4_k_m" in proc.stderr.decode()
     assert proc.stdout.strip()
 

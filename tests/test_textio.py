@@ -6,8 +6,28 @@ from llamax_cli.errors import LlamaxError
 from llamax_cli.textio import AtomicOutput, decode, read_source, text_source
 
 
-def test_decode_strips_a_bom_and_keeps_everything_else():
-    assert decode("\ufeffHallo\r\n".encode(), "x") == "Hallo\r\n"
+def test_decode_takes_off_a_bom_and_says_it_was_there():
+    assert decode("\ufeffHallo\r\n".encode(), "x") == ("Hallo\r\n", "utf-8", True)
+    assert decode("Hallo\r\n".encode(), "x") == ("Hallo\r\n", "utf-8", False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_with_a_bom_are_text(encoding):
+    data = "\ufeffGrüße, 世界\n".encode(encoding)
+    assert decode(data, "x") == ("Grüße, 世界\n", encoding, True)
+
+
+def test_output_is_written_in_the_inputs_encoding_with_its_bom(tmp_path):
+    target = tmp_path / "out.txt"
+    with AtomicOutput(target, "utf-16-le", bom=True) as out:
+        out.write("Grüße")
+        out.write(", 世界\n")
+    assert target.read_bytes() == "\ufeffGrüße, 世界\n".encode("utf-16-le")
+
+
+def test_a_bom_that_lies_is_named():
+    with pytest.raises(LlamaxError, match="UTF-16 \\(little-endian\\) byte-order mark"):
+        decode(b"\xff\xfe\x00\xd8", "f.txt")  # a lone surrogate
 
 
 @pytest.mark.parametrize("data, message", [

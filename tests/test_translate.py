@@ -151,3 +151,71 @@ def test_auto_token_limit_grows_with_the_source():
     run("one two\n" + "word " * 50, engine)
     short, long = (r.max_tokens for r in engine.requests)
     assert long > short >= 64
+
+
+def test_a_retry_goes_before_every_unit_still_waiting():
+    """The first unit loops; its retry must come next, not after the rest of the document,
+    so its output is released at once instead of stalling everything behind it."""
+
+    class AdmitsUrgentFirst(ScriptedEngine):
+        def generate(self, requests, sampling):  # one slot, admitted as the scheduler does
+            done, order = set(), []
+            while len(done) < len(requests):
+                waiting = [i for i in range(len(requests)) if i not in done]
+                index = next((i for i in waiting if requests[i].urgent), waiting[0])
+                order.append(index)
+                for event in self.generate_one(requests[index], index):
+                    yield event
+                done.add(index)
+            self.order = order
+
+        def generate_one(self, request, index):
+            self.requests.append(request)
+            raw = self.completions.pop(0)
+            for n, piece in enumerate(raw, start=1):
+                yield Event(index, piece, n_tokens=n)
+                if request.should_stop():
+                    yield Event(index, "", True, "stop", 5, n)
+                    return
+            yield Event(index, "", True, "eog", 5, len(raw))
+
+    engine = AdmitsUrgentFirst([" la" * 60, "Un.", "Deux.", "Trois.", "Quatre."] + ["Cinq."] * 10)
+    out = list(translate.translate_document(segment_text("One.\nTwo.\nThree.\nFour.\n"), EN, FR,
+                                            engine))
+    assert engine.order == [0, 4, 1, 2, 3]  # the retry (request 4) right after its failure
+    assert engine.requests[1].urgent and engine.requests[1].repeat_penalty > 1
+    first = next(p for p in out if isinstance(p, translate.UnitResult))
+    assert first.index == 0 and first.attempts == 2
+
+
+def test_a_long_document_keeps_only_a_window_of_units_in_the_engine():
+    class Counting(ScriptedEngine):
+        def generate(self, requests, sampling):
+            index = 0
+            while index < len(requests):
+                self.peak = max(getattr(self, "peak", 0), len(requests) - index)
+                yield Event(index, "x", n_tokens=1)
+                yield Event(index, "", True, "eog", 5, 1)
+                index += 1
+
+    engine = Counting([])
+    text, results = run("".join(f"Line {i}.\n" for i in range(1000)), engine)
+    assert len(results) == 1000 and text.count("x") == 1000
+    assert engine.peak <= translate.WINDOW
+
+
+def test_fit_parts_splits_at_sentences_then_words_then_characters():
+    engine = ScriptedEngine([])
+    engine.n_ctx = 164  # a budget of 16 "tokens" (words here)
+    parts, seps = translate.fit_parts("word " * 40, engine)
+    assert all(len(p.split()) <= 16 for p in parts) and set(seps[1:]) == {" "}
+
+    class CharTokens(ScriptedEngine):
+        n_ctx = 164
+
+        def count_tokens(self, text):
+            return len(text)
+
+    parts, seps = translate.fit_parts("ж" * 100, CharTokens([]))
+    assert "".join(parts) == "ж" * 100 and all(len(p) <= 16 for p in parts)
+    assert set(seps) == {""}

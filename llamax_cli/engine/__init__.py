@@ -24,6 +24,8 @@ class Request:
     repeat_penalty: float = 1.0  # > 1 discourages repeating the last 64 tokens
     # Asked after each piece has been consumed; True ends this sequence early.
     should_stop: Callable[[], bool] = field(default=lambda: False)
+    # Admitted before every waiting request that is not urgent (a retry that output waits on).
+    urgent: bool = False
 
 
 @dataclass
@@ -31,7 +33,9 @@ class Event:
     index: int  # which request this piece belongs to
     text: str
     done: bool = False
-    finish_reason: str | None = None  # "eog", "stop" (asked to), "length"
+    # "eog", "stop" (asked to), "length", or "too-long" (the prompt does not fit the context:
+    # nothing was generated)
+    finish_reason: str | None = None
     n_prompt_tokens: int = 0
     n_tokens: int = 0  # generated so far
 

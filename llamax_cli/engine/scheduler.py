@@ -8,8 +8,10 @@ evaluated once into its own sequence, copied into a slot the first time the slot
 (`llama_memory_seq_cp`; each sequence has its own KV stream, see llama.py), and kept there
 for the slot's next requests.
 
-Requests may be appended to the list while it is being consumed: the pipeline queues retries
-that way, and they are picked up as slots free.
+Requests may be appended to the list while it is being consumed: the pipeline hands over
+units that way as output is released, and retries, which are `urgent` and so admitted before
+any request still waiting. A prompt that does not fit the context ends at once with the
+finish reason "too-long" rather than failing everything else.
 """
 
 from __future__ import annotations
@@ -67,26 +69,39 @@ class Scheduler:
 
     def _tokens(self, index: int) -> list[int]:
         if index not in self.tokens:
-            tokens = self.e.tokenize(self.requests[index].prompt)
-            if len(tokens) >= self.e.n_ctx:
-                raise LlamaxError(f"a prompt of {len(tokens)} tokens does not fit the context of "
-                                  f"{self.e.n_ctx}; raise --ctx or shorten the input")
-            self.tokens[index] = tokens
+            self.tokens[index] = self.e.tokenize(self.requests[index].prompt)
         return self.tokens[index]
 
+    def _fits(self, index: int) -> bool:
+        return len(self._tokens(index)) < self.e.n_ctx
+
+    def _next_waiting(self) -> int | None:
+        """The next request to admit: urgent ones first, each kind in the order appended."""
+        for i in range(self.seen, len(self.requests)):
+            (self.urgent if self.requests[i].urgent else self.regular).append(i)
+        self.seen = len(self.requests)
+        queue = self.urgent or self.regular
+        return queue.popleft() if queue else None
+
     def run(self) -> Iterator[Event]:
-        e, lib = self.e, self.lib
-        head = [self._tokens(i) for i in range(min(len(self.requests), 64))]
-        prefix = e._ensure_prefix(head[0][:common_prefix(head)] if len(head) > 1 else head[0][:-1])
+        e = self.e
+        if not self.requests:
+            return
+        head = [self._tokens(i) for i in range(min(len(self.requests), 64)) if self._fits(i)]
+        prefix = e._ensure_prefix(head[0][:common_prefix(head)] if len(head) > 1
+                                  else head[0][:-1] if head else [])
         free = deque(range(e.n_parallel))
         active: dict[int, _Slot] = {}
-        next_index = 0
+        self.seen, self.urgent, self.regular = 0, deque(), deque()
         try:
-            while next_index < len(self.requests) or active:
-                while next_index < len(self.requests) and free:
-                    slot = self._admit(next_index, free.popleft(), prefix)
+            while self.seen < len(self.requests) or self.urgent or self.regular or active:
+                while free and (index := self._next_waiting()) is not None:
+                    if not self._fits(index):
+                        yield Event(index, "", done=True, finish_reason="too-long",
+                                    n_prompt_tokens=len(self.tokens.pop(index)))
+                        continue
+                    slot = self._admit(index, free.popleft(), prefix)
                     active[slot.seq] = slot
-                    next_index += 1
                 for group in self._groups(active):
                     self._decode(group)
                     for slot in group:
@@ -106,7 +121,7 @@ class Scheduler:
 
     def _admit(self, index: int, seq: int, prefix: list[int]) -> _Slot:
         e, lib = self.e, self.lib
-        tokens = self._tokens(index)
+        tokens = self.tokens.pop(index)  # admitted: the slot keeps what it needs
         shared = len(prefix) if tokens[:len(prefix)] == prefix else 0
         request = self.requests[index]
         max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
