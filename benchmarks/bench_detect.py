@@ -1,10 +1,23 @@
-"""Language detection: accuracy per language and overall, and speed, side by side with pycld2.
+"""Language detection by text length: accuracy, abstentions, calibration and speed, with pycld2.
 
     python benchmarks/bench_detect.py [--data ../shared/data] [--dev dev.tsv] [--table]
 
-Measured on the NTREX-128 sample (20 news sentences x 88 languages; never trained on). With
---dev, also on a TSV of `code<TAB>sentence` (tools/train_lid.py --dev-out writes the held-out
-lines of the training text, which cover the 14 languages the sample lacks).
+Measured on the NTREX-128 sample (20 news sentences x 88 languages; never trained or tuned
+on), each sentence cut to its first 1, 2, 3 and 5 words (first 2, 4, 6, 10 characters for
+zh, ja, th, lo, km, my) and whole. Per length:
+
+- accepted: share of all inputs answered with a reliable (confidence >= floor) and right
+  language; `und` counts as wrong;
+- und: share answered `und` (below the floor);
+- best guess: share whose best guess (`Detection.language`) is right, and the same as a
+  mean over languages;
+- ECE: expected calibration error of `confidence` against the best guess being right, 10
+  equal-width bins;
+- µs per input.
+
+pycld2 alone, side by side: its best guess (bestEffort) and its accepted answer (its own
+`reliable` flag). With --dev, the same on a TSV of `code<TAB>sentence` (tools/train_lid.py
+--dev-out writes the held-out lines of the training text; use the model trained without them).
 """
 
 from __future__ import annotations
@@ -15,7 +28,12 @@ import csv
 import time
 from pathlib import Path
 
-from llamax_cli import detect, languages
+import numpy as np
+
+from llamax_cli import detect, languages, lid_features
+
+CUTS = (1, 2, 3, 5, None)
+_CLD2_CODES = {"iw": "he", "jw": "jv", "ku": "ckb", "in": "id", "mo": "ro"}
 
 
 def load_sample(path: Path) -> list[tuple[str, str]]:
@@ -27,59 +45,107 @@ def load_dev(path: Path) -> list[tuple[str, str]]:
     return [tuple(line.split("\t", 1)) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def cld2_code(text: str) -> str:
+def cld2(text: str) -> tuple[str, bool]:
     import pycld2
 
     try:
-        _, _, details = pycld2.detect(text, bestEffort=True)
+        reliable, _, details = pycld2.detect(detect._CONTROL.sub(" ", text), bestEffort=True)
     except pycld2.error:
-        return "un"
+        return "un", False
     code = details[0][1]
-    lang = languages.find({"iw": "he", "jw": "jv", "ku": "ckb"}.get(code, code))
-    return lang.code if lang else code
+    lang = languages.find(_CLD2_CODES.get(code, code)) if code not in ("un", "xxx") else None
+    return (lang.code if lang else code), reliable
 
 
-def evaluate(pairs, name: str, table: bool) -> tuple[float, float]:
-    per = collections.defaultdict(lambda: [0, 0, 0])  # right (llamax), right (cld2), total
-    confusions = collections.Counter()
-    start = time.perf_counter()
-    guesses = [detect.detect(text) for _, text in pairs]
-    seconds = time.perf_counter() - start
-    for (code, text), found in zip(pairs, guesses):
-        got = found.language.code if found.language else "?"
-        per[code][0] += got == code
-        per[code][1] += cld2_code(text) == code
-        per[code][2] += 1
-        if got != code:
-            confusions[(code, got)] += 1
-    langs = sorted(per)
-    macro = sum(per[c][0] / per[c][2] for c in langs) / len(langs)
-    macro_cld2 = sum(per[c][1] / per[c][2] for c in langs) / len(langs)
-    print(f"\n{name}: {len(pairs)} sentences, {len(langs)} languages")
-    print(f"  llamax  accuracy {macro:.2%} (mean over languages), "
-          f"{1e6 * seconds / len(pairs):.0f} µs/sentence")
-    print(f"  pycld2  accuracy {macro_cld2:.2%}")
-    worst = sorted(langs, key=lambda c: per[c][0] / per[c][2])[:8]
-    print("  weakest: " + ", ".join(f"{c} {per[c][0]}/{per[c][2]}" for c in worst))
-    print("  confusions: " + ", ".join(f"{a}->{b} x{n}" for (a, b), n in confusions.most_common(10)))
+def ece(conf, right, bins: int = 10) -> float:
+    conf, right = np.asarray(conf, dtype=float), np.asarray(right, dtype=float)
+    idx = np.minimum((conf * bins).astype(int), bins - 1)
+    return sum(abs(conf[idx == b].mean() - right[idx == b].mean()) * (idx == b).sum()
+               for b in range(bins) if (idx == b).any()) / len(conf)
+
+
+def reliability(conf, right, bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, count) per populated bin."""
+    conf, right = np.asarray(conf, dtype=float), np.asarray(right, dtype=float)
+    idx = np.minimum((conf * bins).astype(int), bins - 1)
+    return [(conf[idx == b].mean(), right[idx == b].mean(), int((idx == b).sum()))
+            for b in range(bins) if (idx == b).any()]
+
+
+def cut_name(cut) -> str:
+    return "whole" if cut is None else f"{cut} word{'s' if cut > 1 else ''}"
+
+
+def evaluate(pairs, name: str, table: bool, curves: bool) -> dict:
+    print(f"\n**{name}: {len(pairs)} sentences, {len(set(c for c, _ in pairs))} languages**\n")
+    print("| length | accepted | und | best guess | best guess (mean over languages) | ECE "
+          "| µs | pycld2 best guess | pycld2 accepted |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    pooled_conf, pooled_right, results = [], [], {}
+    for cut in CUTS:
+        texts = [lid_features.prefix(text, code, cut) for code, text in pairs]
+        start = time.perf_counter()
+        found = [detect.detect(t) for t in texts]
+        micros = 1e6 * (time.perf_counter() - start) / len(texts)
+        right = np.array([f.language is not None and f.language.code == code
+                          for (code, _), f in zip(pairs, found)])
+        conf = np.array([f.confidence for f in found])
+        reliable = np.array([f.reliable for f in found])
+        per = collections.defaultdict(list)
+        for (code, _), r in zip(pairs, right):
+            per[code].append(r)
+        macro = np.mean([np.mean(v) for v in per.values()])
+        votes = [cld2(t) for t in texts]
+        cld2_right = np.array([c == code for (code, _), (c, _) in zip(pairs, votes)])
+        cld2_accepted = np.array([c == code and ok for (code, _), (c, ok) in zip(pairs, votes)])
+        row = {"accepted": float(np.mean(right & reliable)), "und": float(np.mean(~reliable)),
+               "best": float(np.mean(right)), "macro": float(macro), "ece": ece(conf, right),
+               "us": micros}
+        results[cut_name(cut)] = row
+        print(f"| {cut_name(cut)} | {row['accepted']:.2%} | {row['und']:.2%} | {row['best']:.2%} "
+              f"| {macro:.2%} | {row['ece']:.3f} | {micros:.0f} | {np.mean(cld2_right):.2%} "
+              f"| {np.mean(cld2_accepted):.2%} |")
+        pooled_conf.extend(conf)
+        pooled_right.extend(right)
+        if cut in (2, None):
+            confusions = collections.Counter(
+                (code, f.language.code if f.language else "und")
+                for (code, _), f, r in zip(pairs, found, right) if not r)
+            worst = sorted(per, key=lambda c: np.mean(per[c]))[:8]
+            results[cut_name(cut)]["notes"] = (
+                "weakest: " + ", ".join(f"{c} {sum(per[c])}/{len(per[c])}" for c in worst) +
+                "; confusions: " + ", ".join(f"{a}->{b} x{n}" for (a, b), n in confusions.most_common(8)))
+        if curves:
+            print("  reliability: " + ", ".join(f"{c:.2f}->{a:.2f} (n={n})"
+                                                for c, a, n in reliability(conf, right)))
+        if table and cut is None:
+            results["table"] = [(c, sum(per[c]), len(per[c])) for c in sorted(per)]
+    print(f"\nAll lengths pooled: ECE {ece(pooled_conf, pooled_right):.3f} "
+          f"({len(pooled_conf)} inputs)")
+    for key in ("2 words", "whole"):
+        print(f"- {key}: {results[key]['notes']}")
     if table:
-        print("\n  | code | language | llamax | pycld2 |\n  |---|---|---|---|")
-        for c in langs:
-            lang = languages.find(c)
-            print(f"  | {c} | {lang.name if lang else c} | {per[c][0]}/{per[c][2]} | {per[c][1]}/{per[c][2]} |")
-    return macro, macro_cld2
+        print("\n| code | language | whole sentences |\n|---|---|---|")
+        for code, hits, total in results["table"]:
+            lang = languages.find(code)
+            print(f"| {code} | {lang.name if lang else code} | {hits}/{total} |")
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data")
-    parser.add_argument("--dev", type=Path)
-    parser.add_argument("--table", action="store_true", help="print the per-language table")
+    parser.add_argument("--dev", type=Path, help="held-out lines, code<TAB>sentence")
+    parser.add_argument("--no-sample", action="store_true", help="only the --dev lines")
+    parser.add_argument("--table", action="store_true", help="per-language table, whole sentences")
+    parser.add_argument("--curves", action="store_true", help="reliability bins per length")
     args = parser.parse_args()
     detect.detect("warm up the tables")
-    evaluate(load_sample(args.data / "ntrex128-sample.tsv"), "NTREX-128 sample", args.table)
+    if not args.no_sample:
+        evaluate(load_sample(args.data / "ntrex128-sample.tsv"), "NTREX-128 sample", args.table,
+                 args.curves)
     if args.dev:
-        evaluate(load_dev(args.dev), "held-out training lines", args.table)
+        evaluate(load_dev(args.dev), "held-out training lines", args.table, args.curves)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,11 @@ def translate(
                              help="Download the model if it is missing, without asking."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Nothing on stderr but errors."),
     verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own log."),
+    server: Optional[str] = typer.Option(
+        None, "--server", help="Translate with a running `llamax serve` at this URL "
+                               "[default: a local one with the same model, if running]."),
+    no_server: bool = typer.Option(False, "--no-server",
+                                   help="Load the model here even if a server is running."),
 ) -> None:
     """Translate files, stdin or --text; the translation streams to stdout.
 
@@ -131,7 +136,8 @@ def translate(
         files=files or [], text=text, to=to, from_=from_, output=output, out_dir=out_dir,
         model=model, dry_run=dry_run, as_json=as_json, max_tokens=max_tokens,
         temperature=temperature, seed=seed, threads=threads, gpu_layers=gpu_layers, ctx=ctx,
-        quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt)
+        quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt, server=server,
+        no_server=no_server)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
@@ -181,6 +187,51 @@ def languages(as_json: bool = typer.Option(False, "--json", help="JSON Lines out
     if not console.is_terminal:
         console = Console(width=200)  # piped: never truncate a column
     console.print(table)
+
+
+@app.command(short_help="Serve the LibreTranslate API on a warm model.")
+@guarded
+def serve(
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="GGUF path, or registry name[:quant]."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(5000, "--port", min=1, max=65535, help="Port to listen on."),
+    api_keys: Optional[Path] = typer.Option(None, "--api-keys",
+                                            help="File of API keys, one a line: then required."),
+    char_limit: int = typer.Option(5000, "--char-limit", min=-1,
+                                   help="Characters per text; -1 for none."),
+    batch_limit: int = typer.Option(64, "--batch-limit", min=-1,
+                                    help="Texts per request; -1 for none."),
+    queue: int = typer.Option(64, "--queue", min=1,
+                              help="Requests admitted at once; more get 429."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads."),
+    gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Layers to offload."),
+    ctx: Optional[int] = typer.Option(None, "--ctx", help="Context per unit in tokens."),
+    parallel: Optional[int] = typer.Option(None, "--parallel", "-p",
+                                           help="Units decoded at once, for all clients."),
+    yes: bool = typer.Option(False, "-y", "--yes", help="Download the model if it is missing."),
+    verbose: bool = typer.Option(False, "--verbose", help="Log requests and llama.cpp."),
+) -> None:
+    """Serve the LibreTranslate API (translate, detect, languages, files) on a warm model.
+
+    \b
+    Examples:
+      llamax serve                            # http://127.0.0.1:5000
+      llamax serve --port 8080 --api-keys keys.txt
+      curl -s localhost:5000/translate -H 'Content-Type: application/json' \\
+           -d '{"q": "Good morning", "source": "auto", "target": "fr"}'
+    """
+    from llamax_cli import config
+    from llamax_cli.server import Limits
+    from llamax_cli.server_run import read_api_keys
+    from llamax_cli.server_run import serve as run_server
+
+    settings = {key: config.value(key, flag) for key, flag in
+                (("ctx", ctx), ("parallel", parallel), ("threads", threads),
+                 ("gpu_layers", gpu_layers))}
+    run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
+               limits=Limits(char_limit, batch_limit, queue), api_keys=read_api_keys(api_keys),
+               yes=yes, verbose=verbose, note=warn)
 
 
 from llamax_cli import cli_admin  # noqa: E402  (after `app` and `guarded` exist)

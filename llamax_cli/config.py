@@ -36,6 +36,13 @@ def _model(value: Any) -> str:
     return str(value).strip()
 
 
+def _url(value: Any) -> str:
+    url = str(value).strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"expected an http:// or https:// URL, got {value!r}")
+    return url
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -77,6 +84,7 @@ SETTINGS = {s.key: s for s in [
     Setting("ctx", _int, "context per unit in tokens: prompt and translation", MIN_CTX, 1 << 20,
             " (the prompt template alone takes about 100 tokens)"),
     Setting("parallel", _int, "units translated at once", 1, MAX_PARALLEL),
+    Setting("server", _url, "URL of a running `llamax serve` to translate with"),
 ]}
 
 

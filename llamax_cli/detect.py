@@ -9,14 +9,25 @@ How it decides, cheapest evidence first:
    languages (tools/train_lid.py; data/lid.npz holds only quantized statistics).
 3. pycld2 as a second opinion, which knows some languages from far more text than we have
    (Cebuano, Javanese, Ganda, Lingala, Occitan); its vote is added to the model's scores.
+4. A second stage for groups of close languages (bs/hr, id/jv/ms, cs/sk, da/no/sv, the
+   Ibero-Romance and Cyrillic Slavic languages, ...; found from the dev-split confusions):
+   when the best guess is in such a group, a multinomial logistic regression over character
+   1-4-grams, words and word pairs (tools/train_lid_rerank.py, weights in data/lid.npz)
+   re-splits the group's posterior, mixed with the first stage's own split.
 
-Confidence is the model's posterior, tempered so that it tracks accuracy, and shrunk for
-short text: 1-3 words never reach the floor below which `translate` refuses to guess.
+The posterior adds priors: a mix (PRIOR_MIX) of uniform and web share (data/lid-priors.csv,
+Common Crawl), the user's locale (weak) and --hint (strong). Naive-Bayes log-likelihoods are
+divided by a temperature that grows with the length, so priors count for two words and fade
+for a paragraph. Confidence is the top posterior after Platt scaling; both stages are fitted
+on held-out training lines cut to 1, 2, 3, 5 words and whole (tools/fit_lid_calibration.py,
+data/lid-calibration.json), never on the NTREX measurement sample.
 """
 
 from __future__ import annotations
 
+import csv
 import functools
+import json
 import math
 import os
 import re
@@ -35,10 +46,9 @@ _SINGLE_SCRIPT = {
     "Mlym": "ml", "Taml": "ta", "Telu": "te", "Orya": "or", "Hang": "ko", "Kana": "ja",
 }
 _ASSAMESE_LETTERS = re.compile("[\u09f0\u09f1]")  # ৰ ৱ: in Assamese, never in Bengali
-# Fitted on the training data's held-out dev split (tools/train_lid.py --dev-out), in nats.
-TEMPERATURE = 20.0
-CLD2_WEIGHT = 10.0  # pycld2's reliable vote, scaled by its percentage
-HINT_PRIOR = 20.0  # a hinted language is taken as 20x likelier a priori
+PRIOR_MIX = 0.25  # the prior: this much web share (data/lid-priors.csv), the rest uniform
+LOCALE_PRIOR = 3.0  # the user's locale language is taken as 3x likelier a priori (weak)
+HINT_PRIOR = 20.0  # a hinted language (--hint) as 20x likelier a priori (strong)
 _LEGACY_CODES = {"iw": "he", "jw": "jv", "in": "id", "mo": "ro", "ku": "ckb", "zh-Hant": "zh-Hant"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -46,7 +56,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 @dataclass(frozen=True)
 class Detection:
     language: Language | None
-    confidence: float  # 0..1
+    confidence: float  # 0..1: the calibrated probability that `language` is right
     candidates: tuple[tuple[str, float], ...] = ()  # (code, probability), best first
 
     @property
@@ -64,12 +74,15 @@ class _Table:
     scale: float  # log-prob per quantization step
 
 
+def _data(name: str, env: str):
+    override = os.environ.get(env)
+    return open(override, "rb") if override else files("llamax_cli").joinpath(f"data/{name}").open("rb")
+
+
 @functools.lru_cache(maxsize=1)
 def _tables() -> dict[str, _Table]:
     # LLAMAX_LID_MODEL: evaluate another model (e.g. one trained with a dev split held out).
-    override = os.environ.get("LLAMAX_LID_MODEL")
-    source = open(override, "rb") if override else files("llamax_cli").joinpath("data/lid.npz").open("rb")
-    with source as f:
+    with _data("lid.npz", "LLAMAX_LID_MODEL") as f:
         data = np.load(f)
         tables = {}
         for script in lid_features.MULTI:
@@ -79,45 +92,185 @@ def _tables() -> dict[str, _Table]:
     return tables
 
 
-def _length_factor(letters: int) -> float:
-    """Evidence grows with text: about 4 words give full weight (25 letters)."""
-    return min(1.0, letters / 25)
+@dataclass(frozen=True)
+class _Rerank:
+    codes: tuple[str, ...]
+    ids: np.ndarray  # sorted feature ids (lid_features.rerank_features)
+    w: np.ndarray  # len(ids) x len(codes) weights
+    bias: np.ndarray
 
 
-def detect(text: str, hint: str | None = None) -> Detection:
-    """The language of `text`. `hint` (a code) tips the balance in a close call."""
+@functools.lru_cache(maxsize=1)
+def _reranks() -> dict[str, _Rerank]:
+    """The second stage, by member language: one logistic regression per group of close
+    languages (tools/train_lid_rerank.py), stored in lid.npz beside the naive-Bayes tables."""
+    with _data("lid.npz", "LLAMAX_LID_MODEL") as f:
+        data = np.load(f)
+        by_code = {}
+        i = 0
+        while f"rr{i}.codes" in data:
+            model = _Rerank(tuple(str(c) for c in data[f"rr{i}.codes"]), data[f"rr{i}.ids"],
+                            data[f"rr{i}.w"].astype(np.float32) * float(data[f"rr{i}.scale"][0]),
+                            data[f"rr{i}.bias"].astype(np.float64))
+            by_code.update((code, model) for code in model.codes)
+            i += 1
+    return by_code
+
+
+@functools.lru_cache(maxsize=64)
+def _members(script: str, group: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of a rerank group's languages in the script's table, and which of the group
+    the table has."""
+    codes = _tables()[script].codes
+    inside = np.array([c in codes for c in group])
+    return np.array([codes.index(c) for c in group if c in codes]), inside
+
+
+@functools.lru_cache(maxsize=1)
+def _calibration() -> dict:
+    """Fitted by tools/fit_lid_calibration.py on held-out training lines (never on NTREX)."""
+    # LLAMAX_LID_CALIBRATION: evaluate another fit.
+    with _data("lid-calibration.json", "LLAMAX_LID_CALIBRATION") as f:
+        return json.load(f)
+
+
+@functools.lru_cache(maxsize=1)
+def _web_share() -> dict[str, float]:
+    with files("llamax_cli").joinpath("data/lid-priors.csv").open(encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        share = {row["code"]: float(row["pages_percent"]) for row in rows}
+    total = sum(share.values())
+    return {code: value / total for code, value in share.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _log_prior(script: str) -> np.ndarray:
+    codes = _tables()[script].codes
+    share = _web_share()
+    web = np.array([share.get(code, 0.0) for code in codes])
+    web = web / web.sum() if web.sum() else np.full(len(codes), 1 / len(codes))
+    mix = _calibration().get("prior_mix", PRIOR_MIX)
+    return np.log(mix * web + (1 - mix) / len(codes))
+
+
+def locale_hint(environ=os.environ) -> str | None:
+    """The language of the user's locale (LC_ALL, LC_MESSAGES, LANG; C and POSIX are skipped),
+    as a LLaMAX code, or None. Meant as detect()'s weak `locale` prior."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (environ.get(var) or "").strip()
+        tag = value.split(".")[0].split("@")[0].replace("_", "-")
+        if not tag or tag.upper() in ("C", "POSIX"):
+            continue
+        lang = languages.find(tag) or languages.find(tag.split("-")[0])
+        return lang.code if lang is not None else None
+    return None
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    group: str  # the table's script, or "rule" when the script alone decides
+    codes: tuple[str, ...]
+    loglik: np.ndarray  # naive-Bayes log-likelihoods, nats (zeros for "rule")
+    votes: np.ndarray  # pycld2's reliable vote, its percentage / 100
+    length: int  # letters, a Han/kana/Hangul character counting 3
+    share: float  # the share of letters in the deciding script (plus Latin)
+    cps: np.ndarray | None = None  # the text's code points (lid_features.codepoints)
+
+
+def _evidence(text: str) -> _Evidence | None:
     cps = lid_features.codepoints(text)
     counts = lid_features.scripts(cps)
     letters = int(counts.sum())
     if letters == 0:
-        return UNKNOWN
+        return None
     by_script = dict(zip(lid_features.SCRIPTS, counts.tolist()))
     script = _main_script(by_script, letters)
     # Latin names and loanwords inside non-Latin text do not count against it.
     own = by_script[script] + (by_script["Hani"] if script == "Kana" else 0)  # kanji are Japanese
     share = (own + (by_script["Latn"] if script != "Latn" else 0)) / letters
     dense = by_script["Hani"] + by_script["Kana"] + by_script["Hang"]
-    length = _length_factor(letters + 2 * dense)  # a Han character carries about a word
-
+    length = letters + 2 * dense  # a Han character carries about a word
+    one = np.zeros(1)
     if script in _SINGLE_SCRIPT:
-        return _result({_SINGLE_SCRIPT[script]: 1.0}, share * length)
+        return _Evidence("rule", (_SINGLE_SCRIPT[script],), one, one, length, share)
     if script == "Beng":
         code = "as" if _ASSAMESE_LETTERS.search(text) else "bn"
-        return _result({code: 1.0}, share * length)
+        return _Evidence("rule", (code,), one, one, length, share)
     table = _tables().get(script)
     if table is None:
+        return None
+    loglik = table.q[lid_features.buckets(cps)].sum(axis=0, dtype=np.int64) * table.scale
+    votes = _cld2_votes(text, table) if script in ("Latn", "Hani") else np.zeros(len(table.codes))
+    return _Evidence(script, table.codes, loglik, votes, length, share, cps)
+
+
+def _logits(ev: _Evidence, params: dict, prior: bool = True) -> np.ndarray:
+    """Log-posterior (unnormalized): tempered likelihood + pycld2's vote + log prior.
+
+    Naive Bayes counts overlapping n-grams as independent evidence, so its log-likelihoods
+    are divided by a temperature that grows with the length (fitted on held-out lines);
+    the prior then weighs as a prior should: much for two words, nothing for a paragraph."""
+    if ev.group == "rule":
+        return np.zeros(1)
+    p = params["groups"][ev.group]
+    temperature = p["t0"] * (ev.length / 20) ** p["t1"]
+    logits = (ev.loglik - ev.loglik.max()) / temperature + p["cld2"] * ev.votes
+    logits = logits + _log_prior(ev.group) if prior else logits
+    return _rerank(ev, logits, params.get("rerank", {"alpha": 1.0, "beta": 0.0}))
+
+
+def _rerank(ev: _Evidence, logits: np.ndarray, r: dict) -> np.ndarray:
+    """The second stage: when the top language belongs to a group of close languages, the
+    group's logistic regression redistributes the group's share of the posterior among them
+    (mixed with the first stage's own split by `beta`)."""
+    model = _reranks().get(ev.codes[int(np.argmax(logits))])
+    if model is None or ev.cps is None or r["alpha"] == 0:
+        return logits
+    where, inside = _members(ev.group, model.codes)
+    if len(where) < 2:
+        return logits
+    feats = lid_features.rerank_features(ev.cps)
+    pos = np.minimum(np.searchsorted(model.ids, feats), len(model.ids) - 1)
+    z = model.w[pos[model.ids[pos] == feats]].sum(axis=0) + model.bias
+    own = logits[where]
+    mass = own.max() + math.log(np.exp(own - own.max()).sum())
+    within = r["alpha"] * z[inside] + r["beta"] * own
+    within = within - within.max()
+    out = logits.copy()
+    out[where] = mass + within - math.log(np.exp(within).sum())
+    return out
+
+
+def _confidence(ev: _Evidence, top: float, params: dict) -> float:
+    """Platt scaling of the top posterior: P(right | posterior, length, script)."""
+    a, b, c = params["platt"][ev.group]
+    top = min(max(top, 1e-4), 1 - 1e-4)
+    z = a + b * math.log(top / (1 - top)) + c * math.log(ev.length)
+    return ev.share / (1 + math.exp(-z))
+
+
+def detect(text: str, hint: str | None = None, locale: str | None = None) -> Detection:
+    """The language of `text`: always the best guess when it has letters, with a calibrated
+    confidence. `locale` (e.g. locale_hint()) is a weak prior, `hint` (--hint) a strong one;
+    both tip short text and fade as the text grows."""
+    ev = _evidence(text)
+    if ev is None:
         return UNKNOWN
-    # Naive-Bayes log-likelihoods, in nats.
-    scores = table.q[lid_features.buckets(cps)].sum(axis=0, dtype=np.int64) * table.scale
-    if script in ("Latn", "Hani"):
-        scores += _cld2_votes(text, table)
-    if hint is not None and hint in table.codes:
-        scores[table.codes.index(hint)] += TEMPERATURE * math.log(HINT_PRIOR)
-    # n-grams overlap, so naive Bayes counts each piece of evidence several times: temper it.
-    probs = np.exp((scores - scores.max()) / TEMPERATURE)
+    params = _calibration()
+    logits = _logits(ev, params)
+    for code, factor in ((locale, LOCALE_PRIOR), (hint, HINT_PRIOR)):
+        if code is not None and code in ev.codes:
+            logits[ev.codes.index(code)] += math.log(factor)
+    probs = np.exp(logits - logits.max())
     probs /= probs.sum()
-    ranked = {table.codes[i]: float(probs[i]) for i in np.argsort(-probs)[:3]}
-    return _result(ranked, share * length)
+    order = np.argsort(-probs)[:3]
+    top = float(probs[order[0]])
+    confidence = _confidence(ev, top, params)
+    # The others share what the top one leaves, in their posterior proportions.
+    rest = (1 - confidence) / (1 - top) if top < 1 else 0.0
+    candidates = tuple((ev.codes[i], round(confidence if k == 0 else float(probs[i]) * rest, 3))
+                       for k, i in enumerate(order))
+    return Detection(languages.find(ev.codes[order[0]]), round(confidence, 3), candidates)
 
 
 def _main_script(by_script: dict[str, int], letters: int) -> str:
@@ -142,15 +295,8 @@ def _cld2_votes(text: str, table: _Table) -> np.ndarray:
     _, code, percent, _ = details[0]
     lang = languages.find(_LEGACY_CODES.get(code, code)) if code not in ("un", "xxx") else None
     if lang is not None and lang.code in table.codes:
-        votes[table.codes.index(lang.code)] = CLD2_WEIGHT * percent / 100
+        votes[table.codes.index(lang.code)] = percent / 100
     return votes
-
-
-def _result(ranked: dict[str, float], evidence: float) -> Detection:
-    code, prob = next(iter(ranked.items()))
-    confidence = round(prob * evidence, 3)
-    candidates = tuple((c, round(p, 3)) for c, p in ranked.items())
-    return Detection(languages.find(code), confidence, candidates)
 
 
 def detectable(code: str) -> bool:

@@ -13,6 +13,10 @@ class UsageError(LlamaxError):
     exit_code = 2
 
 
+class Busy(LlamaxError):
+    """The engine's queue is full: try again later (the server answers 429)."""
+
+
 class DoneWithProblems(LlamaxError):
     """Everything was written, but some units need a look (truncated, degenerate, a dropped
     protected span, ...): exit 3, after a one-line summary that is not an error."""

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, TextIO
 
-from llamax_cli import config, languages, translate
-from llamax_cli.detect import Detection, detect
+from llamax_cli import config, languages, source_language, translate
+from llamax_cli.detect import Detection
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import DoneWithProblems, LlamaxError, UsageError
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
+from llamax_cli.service import Translator
 from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, stdout_for, text_source
 
 
@@ -48,6 +49,8 @@ class TranslateJob:
     quiet: bool = False
     verbose: bool = False
     yes: bool = False
+    server: Optional[str] = None  # a running `llamax serve` to translate with
+    no_server: bool = False  # never use a server, not even a local one found running
 
 
 @dataclass
@@ -56,7 +59,13 @@ class _Task:
     doc: Document
     src: Optional[Language]  # None: nothing in it needs translating
     detection: Optional[Detection] = None
+    per_unit: Optional[list[Language]] = None  # each unit's source, in a mixed document
     sink: Optional[AtomicOutput] = None
+
+    def needs_engine(self, tgt: Language) -> bool:
+        if self.src is None:
+            return False
+        return any(lang != tgt for lang in self.per_unit) if self.per_unit else self.src != tgt
 
 
 @dataclass
@@ -120,37 +129,11 @@ def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:
     return sources, failed
 
 
-_DETECT_SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
-
-
 def _source_language(job: TranslateJob, source: Source, doc: Document,
-                     note) -> tuple[Optional[Language], Optional[Detection]]:
+                     note) -> source_language.Choice:
     if job.from_.strip().lower() not in ("auto", ""):
-        return languages.resolve(job.from_, option="source language"), None
-    if not doc.units:
-        return None, None  # nothing to translate, so nothing to detect
-    sample, size = [], 0
-    for unit in doc.units:  # the translatable text only: not code, markup or timings
-        sample.append(unit.source)
-        size += len(unit.source) + 1
-        if size >= _DETECT_SAMPLE:
-            break
-    found = detect("\n".join(sample))
-    if found.language is None:
-        raise LlamaxError(f"cannot tell the language of {source.label}; name it with --from")
-    if found.reliable:
-        note(f"{source.label}: detected {found.language.name} ({found.language.code}), "
-             f"confidence {found.confidence:.0%}")
-        return found.language, found
-    default = config.value("from")
-    if default is not None:
-        lang = languages.resolve(default)
-        note(f"{source.label}: detection unsure (best guess {found.language.name}, "
-             f"{found.confidence:.0%}); using your default source language {lang.name}")
-        return lang, found
-    note(f"{source.label}: detected {found.language.name} ({found.language.code}) "
-         f"(low confidence; --from to be sure)")
-    return found.language, found
+        return source_language.Choice(languages.resolve(job.from_, option="source language"))
+    return source_language.choose(doc, source.label, config.value("from"), note)
 
 
 def _open_sinks(job: TranslateJob, tasks: list[_Task]) -> None:
@@ -173,13 +156,14 @@ def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> l
         doc = segment(source.text, fmt, source.name if source.name != STDIN else None)
         for line, message in doc.warnings:
             note(f"{source.label}:{line}: {message}")
-        src, detection = _source_language(job, source, doc, note)
-        if src is None:
+        choice = _source_language(job, source, doc, note)
+        task = _Task(source, doc, choice.language, choice.detection, choice.per_unit)
+        if task.src is None:
             note(f"{source.label}: nothing to translate (no words outside code, numbers and "
                  f"symbols); passed through unchanged")
-        elif src == tgt:
+        elif not task.needs_engine(tgt):
             note(f"{source.label} is already in {tgt.name}: passing it through unchanged")
-        tasks.append(_Task(source, doc, src, detection))
+        tasks.append(task)
     return tasks
 
 
@@ -220,72 +204,56 @@ def _summary(tally: _Tally) -> str:
 
 def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, settings: dict,
                    note) -> _Tally:
-    engine, tally = None, _Tally()
+    translator, tally = None, _Tally()
     try:
         _open_sinks(job, tasks)
-        todo = [task for task in tasks if task.src is not None and task.src != tgt]
+        todo = [task for task in tasks if task.needs_engine(tgt)]
         if todo:
-            engine = _load_engine(job, settings, note, sum(len(t.doc.units) for t in todo))
+            from llamax_cli.engine.factory import open_engine
+
+            translator = _remote(job, note) or Translator(
+                open_engine(job.model, settings, yes=job.yes, note=note,
+                            units=sum(len(t.doc.units) for t in todo), verbose=job.verbose))
         for task in tasks:
             live = task.sink is None and not job.as_json and sys.stdout.isatty()
             options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live)
-            _run_task(task, tgt, engine, options, job, note, tally)
+            _run_task(task, tgt, translator, options, job, note, tally)
             if task.sink:
                 task.sink.commit()  # each file whole as soon as it is done
     finally:
         for task in tasks:
             if task.sink:
                 task.sink.abort()
-        if engine is not None:
-            engine.close()
+        if translator is not None:
+            translator.close()
     return tally
 
 
-def _load_engine(job: TranslateJob, settings: dict, note, units: int):
-    from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
-    from llamax_cli.engine.sizing import auto_parallel
+def _remote(job: TranslateJob, note):
+    """A running server to translate with: --server (or LLAMAX_SERVER, or the config), else a
+    local `llamax serve` found running with the same model, unless --no-server."""
+    from llamax_cli.server_client import RemoteTranslator, find_local_server
 
-    path = model_path(job.model, yes=job.yes, note=note)
-    ctx = settings["ctx"] or DEFAULT_CTX
-    gpu_layers = settings["gpu_layers"]
-    parallel = settings["parallel"]
-    if parallel is None:
-        check_gguf(path)  # a missing or foreign file gets its own message first
-        parallel = auto_parallel(path, ctx, units, gpu_layers != 0 and supports_gpu_offload())
-    return LlamaEngine(path, n_ctx=ctx, n_threads=settings["threads"],
-                       n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=job.verbose)
+    if job.no_server:
+        return None
+    url = config.value("server", job.server)
+    if url is None:
+        from llamax_cli import registry
 
-
-# Tokens per unit (prompt and translation): a line needs a few hundred, and longer units are
-# split to fit. Memory grows with ctx x (parallel + 1).
-DEFAULT_CTX = 1024
-
-
-def model_path(flag: Optional[str], *, yes: bool, note) -> Path:
-    """The model file to load, downloading a missing registry model when allowed."""
-    from llamax_cli import hub, registry
-
-    resolved = registry.resolve(flag)
-    if resolved.path is not None:
-        return resolved.path
-    ref = resolved.ref
-    if hub.offline():
-        raise registry.not_downloaded_error(ref, " and HF_HUB_OFFLINE is set")
-    if not yes:
-        if not (sys.stdin.isatty() and sys.stderr.isatty()):
-            raise registry.not_downloaded_error(ref, " (pass --yes to download it now)")
-        import typer
-
-        if not typer.confirm(f"llamax: {ref.label} ({registry.size_label(ref.file.size)}) is "
-                             f"not downloaded. Download it now?", default=True, err=True):
-            raise registry.not_downloaded_error(ref)
-    if not hub.hub_reachable():
-        raise registry.not_downloaded_error(ref, f" and {hub.endpoint()} is not reachable")
-    return hub.pull(ref, note=note)
+        try:
+            path = registry.resolve(job.model).path
+        except LlamaxError:
+            return None
+        url = find_local_server(str(path)) if path is not None else None
+        if url is None:
+            return None
+        if job.verbose:
+            note(f"using the running server at {url} (--no-server to load the model here)")
+    return RemoteTranslator(url)
 
 
-def _run_task(task: _Task, tgt: Language, engine, options, job: TranslateJob, note,
-              tally: _Tally) -> None:
+def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], options,
+              job: TranslateJob, note, tally: _Tally) -> None:
     from llamax_cli.progress import UnitProgress
 
     out: TextIO = task.sink or (sys.stdout if job.as_json else stdout_for(task.source))
@@ -293,7 +261,9 @@ def _run_task(task: _Task, tgt: Language, engine, options, job: TranslateJob, no
     show = not job.quiet and units > 1 and (task.sink is not None or not sys.stdout.isatty())
     src = task.src or tgt  # nothing to translate: a pass-through
     with UnitProgress(task.source.label, units, enabled=show) as progress:
-        for piece in translate.translate_document(task.doc, src, tgt, engine, options):
+        pieces = translator.translate_document(task.doc, src, tgt, options, task.per_unit) \
+            if translator is not None else translate.translate_document(task.doc, src, tgt, None)
+        for piece in pieces:
             if isinstance(piece, translate.UnitResult):
                 progress.advance(piece.tokens)
                 tally.add(piece.status)
@@ -322,7 +292,7 @@ def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> st
     record = {
         "file": task.source.label, "index": result.index, "line": result.line,
         "source": result.source, "translation": result.translation,
-        "source_language": (task.src or tgt).code,
+        "source_language": result.source_language or (task.src or tgt).code,
         "confidence": task.detection.confidence if task.detection else None,
         "target_language": tgt.code, "status": result.status, "note": result.note,
         "attempts": result.attempts,
@@ -336,9 +306,12 @@ def _print_prompts(tasks: list[_Task], tgt: Language, as_json: bool) -> None:
     """Plain: each prompt followed by a blank line (prompts never contain one)."""
     write = sys.stdout.write
     for task in tasks:
-        if task.src is None or task.src == tgt:
+        if not task.needs_engine(tgt):
             continue
-        for unit, text in zip(task.doc.units, translate.prompts(task.doc, task.src, tgt)):
+        for unit, text in zip(task.doc.units,
+                              translate.prompts(task.doc, task.src, tgt, task.per_unit)):
+            if text is None:  # this unit is already in the target language
+                continue
             if as_json:
                 write(json.dumps({"file": task.source.label, "index": unit.index,
                                   "line": unit.line, "prompt": text}, ensure_ascii=False) + "\n")

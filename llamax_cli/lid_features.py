@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+import zlib
 
 import numpy as np
 
@@ -91,8 +92,32 @@ def buckets(text_or_cps) -> np.ndarray:
     return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
 
 
+WORD_OFFSET = BUCKETS  # word features of the second stage live above the char-gram buckets
+
+
+def rerank_features(cps: np.ndarray) -> np.ndarray:
+    """Feature ids for the second stage (detect.py's discriminative reranker within groups of
+    close languages): the char 1-4-gram buckets, plus hashed whole words and word pairs in
+    [BUCKETS, 2 * BUCKETS). Repeated ids count repeatedly."""
+    words = cps.tobytes().decode("utf-32-le").split()
+    ids = [zlib.crc32(w.encode("utf-8")) for w in words]
+    pairs = [zlib.crc32(b"%d %d" % (a, b)) for a, b in zip(ids, ids[1:])]
+    hashed = np.array(ids + pairs, dtype=np.int64) & (BUCKETS - 1)
+    return np.concatenate([buckets(cps), hashed + WORD_OFFSET])
+
+
 # Which naive-Bayes table decides between languages, by the script they are written in.
 # Scripts used by one LLaMAX language alone are decided by rule (see detect.py).
+DENSE = ("zh", "zh-Hant", "ja", "th", "lo", "km", "my")  # no spaces between words
+
+
+def prefix(text: str, code: str, words: int | None) -> str:
+    """The start of `text` as a short input: its first `words` words, or for languages written
+    without spaces (DENSE) its first 2 x `words` characters; None keeps the whole text."""
+    text = " ".join(text.split())
+    if words is None:
+        return text
+    return text[:2 * words] if code in DENSE else " ".join(text.split()[:words])
 MULTI = {"Latn", "Cyrl", "Arab", "Deva", "Hani"}
 
 
@@ -102,7 +127,8 @@ def _groups() -> dict[str, str]:
 
     groups = {}
     for lang in all_languages():
-        script = {"Hans": "Hani", "Hant": "Hani"}.get(lang.script, lang.script)
+        # Japanese joins the Han table: text of kanji alone has no kana to tell it by.
+        script = {"Hans": "Hani", "Hant": "Hani", "Jpan": "Hani"}.get(lang.script, lang.script)
         if script in MULTI:
             groups[lang.code] = script
     return groups

@@ -45,6 +45,11 @@ def build(src: Language, tgt: Language, text: str) -> str:
     return TEMPLATE.format(instruction=instruction(src, tgt), query=neutralize(text.strip()))
 
 
+def shared_prefix(src: Language, tgt: Language) -> str:
+    """The part of every prompt for this pair that comes before the input."""
+    return TEMPLATE.split("{query}")[0].format(instruction=instruction(src, tgt))
+
+
 class ResponseFilter:
     """Streams a raw completion into its translation, piece by piece.
 

@@ -20,7 +20,7 @@ from typing import Iterable, Union
 
 from llamax_cli import spans
 
-FORMATS = ("auto", "text", "markdown", "srt")
+FORMATS = ("auto", "text", "markdown", "srt", "html")
 LONG_LINE = 300  # characters: longer lines are split into sentences
 
 
@@ -96,7 +96,8 @@ class _Builder:
             return
         self._unit_or_literal(raw, line, source, **extra)
 
-    def _unit_or_literal(self, raw: str, line: int, source: str | None = None, **extra) -> None:
+    def _unit_or_literal(self, raw: str, line: int, source: str | None = None,
+                         protected_extra: tuple[str, ...] = (), **extra) -> None:
         trail = ""
         if source is None:  # edges of a piece cut around an opaque run stay literal
             lead, raw, trail = _split_ws(raw)
@@ -107,7 +108,8 @@ class _Builder:
             self.literal(raw)
         else:
             self._flush()
-            unit = Unit(len(self.doc.units), source, line, raw, protected, **extra)
+            unit = Unit(len(self.doc.units), source, line, raw,
+                        protected + tuple(protected_extra), **extra)
             self.doc.parts.append(unit)
             self.doc.units.append(unit)
         self.literal(trail)
@@ -332,6 +334,9 @@ def _table_row(b: _Builder, line, offset: int) -> None:
 _MD_SIGNS = re.compile(r"^(?:#{1,6}[ \t]|```|~~~|\|.*\|[ \t]*$)|\]\([^)]+\)", re.M)
 
 
+_HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.I)
+
+
 def detect_format(text: str, name: str | None = None) -> str:
     suffix = Path(name).suffix.lower() if name else ""
     if suffix in (".md", ".markdown", ".mdown", ".mkd", ".mdx"):
@@ -340,9 +345,13 @@ def detect_format(text: str, name: str | None = None) -> str:
         return "srt"
     if suffix in (".txt", ".text"):
         return "text"
+    if suffix in (".html", ".htm", ".xhtml"):
+        return "html"
     head = [line for line in text.splitlines()[:3] if line.strip()]
     if len(head) >= 2 and head[0].strip().isdigit() and _TIMING.match(head[1]):
         return "srt"
+    if _HTML_START.match(text):
+        return "html"
     if _MD_SIGNS.search(text[:20_000]):
         return "markdown"
     return "text"
@@ -350,4 +359,8 @@ def detect_format(text: str, name: str | None = None) -> str:
 
 def segment(text: str, fmt: str = "auto", name: str | None = None) -> Document:
     fmt = detect_format(text, name) if fmt == "auto" else fmt
+    if fmt == "html":
+        from llamax_cli.segment_html import segment_html
+
+        return segment_html(text)
     return {"text": segment_text, "markdown": segment_markdown, "srt": segment_srt}[fmt](text)

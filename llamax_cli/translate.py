@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Iterator, Sequence, Union
 
 from llamax_cli import guards, prompt, spans
 from llamax_cli.engine import Engine, Request, Sampling
@@ -53,6 +53,10 @@ class UnitResult:
     seconds: float = 0.0
     attempts: int = 1
     note: str = ""
+    source_language: str | None = None  # set when units of one document differ
+    # Other hypotheses, best first, as (translation, score): filled by engines that search
+    # (beams); greedy decoding has none.
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,12 @@ class Retract:
 Output = Union[str, UnitResult, Retract]
 
 
-def prompts(doc: Document, src: Language, tgt: Language) -> Iterator[str]:
-    return (prompt.build(src, tgt, unit.source) for unit in doc.units)
+def prompts(doc: Document, src: Language, tgt: Language,
+            per_unit: Sequence[Language] | None = None) -> Iterator[str | None]:
+    """Each unit's prompt, or None for a unit already in the target language."""
+    for unit in doc.units:
+        unit_src = per_unit[unit.index] if per_unit else src
+        yield prompt.build(unit_src, tgt, unit.source) if unit_src != tgt else None
 
 
 def max_tokens_for(engine: Engine, source: str, options: Options) -> int:
@@ -144,8 +152,9 @@ class _Job:
 
 class _Run:
     def __init__(self, doc: Document, src: Language, tgt: Language, engine: Engine,
-                 options: Options):
+                 options: Options, per_unit: Sequence[Language] | None = None):
         self.doc, self.src, self.tgt, self.engine, self.options = doc, src, tgt, engine, options
+        self.per_unit = per_unit
         # Indexed by request number; a finished one is set to None.
         self.requests: list[Request | None] = []
         self.attempts: list[tuple[_Job, _Attempt] | None] = []
@@ -161,14 +170,18 @@ class _Run:
         attempt = _Attempt(part, response, guard, retry, splits)
         self.attempts.append((job, attempt))
         job.tries.append(attempt)
+        src = self.source_of(job.unit)
         self.requests.append(Request(
-            prompt.build(self.src, self.tgt, text), max_tokens_for(self.engine, text, self.options),
+            prompt.build(src, self.tgt, text), max_tokens_for(self.engine, text, self.options),
             repeat_penalty=REPEAT_PENALTY if retry else 1.0,
             should_stop=lambda: response.stopped or guard.reason is not None,
             # A retry or a split half goes before every unit still waiting: output waits on it.
-            urgent=bool(retry or splits)))
+            urgent=bool(retry or splits), shared_prefix=prompt.shared_prefix(src, self.tgt)))
         job.in_flight += 1
         job.attempts += 1
+
+    def source_of(self, unit: Unit) -> Language:
+        return self.per_unit[unit.index] if self.per_unit else self.src
 
     def refill(self) -> None:
         """Hand the engine the next units, keeping WINDOW of them ahead of the output."""
@@ -178,6 +191,12 @@ class _Run:
             parts, seps = fit_parts(unit.source, self.engine)
             job = _Job(unit, parts, seps, [None] * len(parts), time.perf_counter())
             self.jobs.append(job)
+            if self.source_of(unit) == self.tgt:  # a mixed document's unit already in tgt
+                job.status = "same-language"
+                job.results = [unit.raw]
+                self._complete(job)
+                self.done += 1
+                continue
             for k in range(len(parts)):
                 self.submit(job, k)
 
@@ -193,6 +212,8 @@ class _Run:
 
     def on_event(self, event) -> Iterator[Output]:
         job, attempt = self.attempts[event.index]
+        if attempt.guard.reason is not None and not event.done:
+            return  # asked to stop: what the engine made before it noticed does not count
         text = attempt.response.feed(event.text)
         if event.text and not event.done:
             attempt.guard.feed(event.text)
@@ -287,10 +308,13 @@ class _Run:
             job.notes.append("the output repeats the source")
         if translation is not unit.raw:
             translation = _shape(unit, translation)
+        if job.status == "same-language":
+            translation = unit.raw
         job.result = UnitResult(unit.index, unit.line, unit.source, translation, job.status,
                                 job.prompt_tokens, job.tokens,
                                 round(time.perf_counter() - job.started, 3), job.attempts,
-                                _notes(job.notes))
+                                _notes(job.notes),
+                                self.source_of(unit).code if self.per_unit else None)
         job.tries.clear()  # nothing refers to them now: a long document's memory stays flat
 
     def release(self) -> Iterator[Output]:
@@ -348,14 +372,16 @@ def _shape(unit: Unit, translation: str) -> str:
 
 
 def translate_document(doc: Document, src: Language, tgt: Language, engine: Engine | None,
-                       options: Options = Options()) -> Iterator[Output]:
+                       options: Options = Options(),
+                       per_unit: Sequence[Language] | None = None) -> Iterator[Output]:
     """Yield the output text piece by piece (skeleton and translations, in document order),
-    and a UnitResult after each unit is complete."""
-    if src == tgt or not doc.units:
+    and a UnitResult after each unit is complete. `per_unit` gives each unit's own source
+    language (a mixed document); units already in `tgt` pass through."""
+    if not doc.units or all(lang == tgt for lang in per_unit or [src]):
         yield from _pass_through(doc)
         return
     assert engine is not None
-    yield from _Run(doc, src, tgt, engine, options).run()
+    yield from _Run(doc, src, tgt, engine, options, per_unit).run()
 
 
 def _pass_through(doc: Document) -> Iterator[Output]:

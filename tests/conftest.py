@@ -37,6 +37,7 @@ def cli_env(tmp_path, gemma_path) -> dict:
         "HF_HUB_OFFLINE": "1",
         "HF_HOME": str(tmp_path / "hf-home"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
         "PYTHONUNBUFFERED": "1",
     })
     return env

@@ -7,7 +7,7 @@ from conftest import assert_one_line_error
 LINES = ("Le comité publiera son rapport final au printemps prochain.\n"
          "\n"
          "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.\n"
-         "ok\n"
+         "Taxi\n"
          "Комитет опубликует свой окончательный доклад следующей весной.\n")
 
 
@@ -74,3 +74,32 @@ def test_a_default_source_language_is_used_when_detection_is_unsure(llamax):
     sure = llamax("translate", "--to", "en", "--dry-run", "-t",
                   "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.")
     assert "from German to English" in sure.stdout.decode()  # a sure detection wins
+
+
+def test_the_readmes_first_command_needs_no_from(llamax):
+    proc = llamax("translate", "--to", "fr", "-t", "Good morning, my friend.", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "from English to French" in proc.stdout.decode()
+    assert "detected English (en)" in proc.stderr.decode()
+
+
+def test_a_mixed_document_is_detected_unit_by_unit(llamax, tmp_path):
+    (tmp_path / "mixed.txt").write_text(
+        "The committee will publish its final report next spring.\n\n"
+        "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.\n\n"
+        "Комитет опубликует свой окончательный доклад следующей весной.\n")
+    proc = llamax("translate", "--to", "de", "--dry-run", "--json", "mixed.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert "mixed languages, detected unit by unit" in proc.stderr.decode()
+    prompts = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    # The German paragraph is already in the target: it gets no prompt, and passes through.
+    assert [p["line"] for p in prompts] == [1, 5]
+    assert "from English to German" in prompts[0]["prompt"]
+    assert "from Russian to German" in prompts[1]["prompt"]
+
+
+def test_detect_json_always_carries_the_best_guess(llamax):
+    record = json.loads(llamax("detect", "--json", "-t", "Dobar dan").stdout.decode())
+    assert record["candidates"] and record["candidates"][0]["code"]
+    if record["code"] == "und":
+        assert record["guess"] == record["candidates"][0]["code"]

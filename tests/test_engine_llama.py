@@ -113,10 +113,10 @@ def test_a_reused_slot_keeps_the_prefix_instead_of_copying_it(gemma_path):
 
 
 def test_should_stop_ends_the_sequence(engine):
-    seen = []
-    request = Request(PROMPT, 50, should_stop=lambda: len(seen) >= 3)
-    for event in engine.generate([request], Sampling(ignore_eos=True)):
-        seen.append(event)
+    # Asked after each token, on the engine's thread: the third time, it says stop.
+    asked = []
+    request = Request(PROMPT, 50, should_stop=lambda: asked.append(1) or len(asked) >= 3)
+    seen = list(engine.generate([request], Sampling(ignore_eos=True)))
     assert seen[-1].done and seen[-1].finish_reason == "stop"
     assert seen[-1].n_tokens == 3
 

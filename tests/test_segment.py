@@ -112,3 +112,43 @@ def test_long_lines_become_sentence_units_with_the_spacing_kept():
     doc = segment(line.strip() + "\n", "text")
     assert len(doc.units) == 10
     assert doc.render(u.raw for u in doc.units) == line.strip() + "\n"
+
+
+# -- html ------------------------------------------------------------------------------------------
+
+HTML = """<!DOCTYPE html>
+<html><head><title>My page</title><style>p { color: red; }</style></head>
+<body>
+<h1>Welcome to <b>llamax</b></h1>
+<p>Read <a href="https://example.com/docs?x=1&amp;y=2">the docs</a> &amp; enjoy.
+It is wrapped.</p>
+<pre>code stays</pre>
+<!-- a comment -->
+<ul><li>One item</li><li>Two <code>items</code></li></ul>
+<script>var x = "not text";</script>
+<img src="a.png" alt="An image">
+<p>Broken <b>markup
+"""
+
+
+def test_html_units_are_block_texts_and_the_markup_stays():
+    doc = segment(HTML, "auto", "page.html")
+    assert doc.format == "html"
+    assert doc.render(u.raw for u in doc.units) == HTML
+    assert [u.source for u in doc.units] == [
+        "My page", "Welcome to <b>llamax</b>",
+        'Read <a href="https://example.com/docs?x=1&amp;y=2">the docs</a> &amp; enjoy. '
+        "It is wrapped.", "One item", "Two <code>items</code>", "Broken <b>markup"]
+    link = doc.units[2]
+    assert '<a href="https://example.com/docs?x=1&amp;y=2">' in link.protected
+    assert "&amp;" in link.protected and "</a>" in link.protected
+    rendered = doc.render(f"[{u.index}]" for u in doc.units)
+    for literal in ("<style>p { color: red; }</style>", "<pre>code stays</pre>",
+                    "<!-- a comment -->", '<script>var x = "not text";</script>',
+                    '<img src="a.png" alt="An image">'):
+        assert literal in rendered
+
+
+def test_html_is_recognised_by_its_content():
+    assert detect_format("<!doctype html>\n<p>Hi</p>") == "html"
+    assert detect_format("<html><body>Hi</body></html>") == "html"

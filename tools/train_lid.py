@@ -1,12 +1,14 @@
 """Train llamax's language-identification model from ../shared/data (never from FLORES/NTREX-sample).
 
-    python tools/train_lid.py [--data ../shared/data] [--out llamax_cli/data/lid.npz]
+    python tools/train_lid.py [--data ../shared/data] [--more ../lid-more] [--out llamax_cli/data/lid.npz]
 
 A multinomial naive Bayes over hashed character 1-4-grams (llamax_cli/lid_features.py), one
 table per script. Only statistics are shipped (quantized log-probabilities), never the text.
 Training text: lid-train/ntrex (the rest of NTREX-128, the measurement sample's lines
-removed), lid-train/udhr (the UDHR) and lid-extra (see its SOURCES.md). Each language keeps
-the last 5% of its lines (of 8+ words) out of training as a dev set for tuning; `--final`
+removed), lid-train/udhr (the UDHR), lid-extra (see its SOURCES.md) and, with --more, the
+text tools/fetch_lid_more.py extracts from pinned public repositories. Each language keeps
+the last 5% of its lines (of 8+ words, or 25+ characters in Chinese and Japanese) out of
+training as a dev set for tuning and calibration (tools/fit_lid_calibration.py); `--final`
 trains on everything.
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from llamax_cli import lid_features  # noqa: E402
 from llamax_cli.languages import all_languages  # noqa: E402
@@ -28,11 +31,11 @@ SOURCES = ("lid-train/ntrex", "lid-train/udhr", "lid-extra")
 MAX_CHARS = 600_000  # per language: enough for stable 4-gram statistics
 
 
-def read_corpus(data: Path) -> dict[str, list[str]]:
+def read_corpus(data: Path, more: list[Path] = ()) -> dict[str, list[str]]:
     codes = {lang.code for lang in all_languages()}
     corpus: dict[str, list[str]] = collections.defaultdict(list)
-    for source in SOURCES:
-        for path in sorted((data / source).glob("*.txt")):
+    for folder in [data / source for source in SOURCES] + list(more):
+        for path in sorted(folder.glob("*.txt")):
             code = path.stem
             if code not in codes:
                 raise SystemExit(f"{path}: {code} is not a LLaMAX language code")
@@ -41,19 +44,24 @@ def read_corpus(data: Path) -> dict[str, list[str]]:
     return corpus
 
 
-def split(lines: list[str], final: bool) -> tuple[list[str], list[str]]:
+DENSE = ("zh", "zh-Hant", "ja")  # no spaces between words
+
+
+def split(lines: list[str], final: bool, dense: bool = False) -> tuple[list[str], list[str]]:
     if final:
         return lines, []
-    long_ones = [i for i, line in enumerate(lines) if len(line.split()) >= 8]
+    long_ones = [i for i, line in enumerate(lines)
+                 if (len(line) >= 25 if dense else len(line.split()) >= 8)]
     held = set(long_ones[-max(len(long_ones) // 20, 3):]) if len(long_ones) > 20 else set()
     return [l for i, l in enumerate(lines) if i not in held], [lines[i] for i in sorted(held)]
 
 
 def train(corpus: dict[str, list[str]], final: bool, alpha: float):
     dev: dict[str, list[str]] = {}
+    kept: dict[str, list[str]] = {}
     groups: dict[str, dict[str, np.ndarray]] = collections.defaultdict(dict)
     for code, lines in sorted(corpus.items()):
-        train_lines, dev[code] = split(lines, final)
+        train_lines, dev[code] = split(lines, final, code in DENSE)
         # Round-robin over sources would be fairer, but order is ntrex, udhr, extra: cap late.
         text, size = [], 0
         for line in train_lines:
@@ -61,6 +69,7 @@ def train(corpus: dict[str, list[str]], final: bool, alpha: float):
                 break
             text.append(line)
             size += len(line)
+        kept[code] = text
         counts = np.zeros(lid_features.BUCKETS, dtype=np.float64)
         for line in text:
             buckets = lid_features.buckets(line)
@@ -75,11 +84,11 @@ def train(corpus: dict[str, list[str]], final: bool, alpha: float):
         counts = np.stack([by_code[c] for c in codes], axis=1)  # buckets x languages
         logp = np.log((counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * counts.shape[0]))
         tables[script] = (codes, logp.astype(np.float32))
-    return tables, dev
+    return tables, dev, kept
 
 
-def save(tables, out: Path) -> None:
-    arrays = {}
+def save(tables, out: Path, extra: dict | None = None) -> None:
+    arrays = dict(extra or {})
     for script, (codes, logp) in tables.items():
         lo = float(logp.min())
         scale = (float(logp.max()) - lo) / 255
@@ -97,13 +106,23 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data")
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).resolve().parents[1] / "llamax_cli/data/lid.npz")
+    parser.add_argument("--more", type=Path, action="append", default=[],
+                        help="another folder of <code>.txt (tools/fetch_lid_more.py)")
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--final", action="store_true", help="train on all lines, no dev split")
     parser.add_argument("--dev-out", type=Path, help="write the held-out dev lines (TSV)")
+    parser.add_argument("--no-rerank", action="store_true",
+                        help="naive Bayes only, without the second stage (train_lid_rerank.py)")
     args = parser.parse_args()
-    corpus = read_corpus(args.data)
-    tables, dev = train(corpus, args.final, args.alpha)
-    save(tables, args.out)
+    corpus = read_corpus(args.data, args.more)
+    tables, dev, kept = train(corpus, args.final, args.alpha)
+    extra = {}
+    if not args.no_rerank:
+        import train_lid_rerank
+
+        extra = train_lid_rerank.arrays(
+            [train_lid_rerank.train_group(kept, group) for group in train_lid_rerank.GROUPS])
+    save(tables, args.out, extra)
     if args.dev_out:
         with open(args.dev_out, "w", encoding="utf-8") as f:
             for code, lines in sorted(dev.items()):

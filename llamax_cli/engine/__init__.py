@@ -26,6 +26,9 @@ class Request:
     should_stop: Callable[[], bool] = field(default=lambda: False)
     # Admitted before every waiting request that is not urgent (a retry that output waits on).
     urgent: bool = False
+    # The start of the prompt that other requests share (the template before the input):
+    # evaluated once and reused. Empty: the engine finds what a caller's requests share.
+    shared_prefix: str = ""
 
 
 @dataclass

@@ -97,7 +97,8 @@ class LlamaEngine:
 
     def __init__(self, model_path: str | os.PathLike, *, n_ctx: int = 2048,
                  n_threads: int | None = None, n_gpu_layers: int | None = None,
-                 n_batch: int = 512, n_parallel: int = 1, verbose: bool = False):
+                 n_batch: int = 512, n_parallel: int = 1, verbose: bool = False,
+                 max_waiting: int = 1_000_000):
         path = Path(model_path)
         check_gguf(path)
         lib = self._lib = _lib()
@@ -167,6 +168,11 @@ class LlamaEngine:
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
         self._pieces: dict[int, bytes] = {}
         self._piece_buf = ctypes.create_string_buffer(256)
+        from llamax_cli.engine.scheduler import Scheduler
+
+        # From here on only the scheduler's thread decodes; callers submit and read events.
+        self.scheduler = Scheduler(self, max_waiting)
+        self.scheduler.start()
 
     @staticmethod
     def _load_error(default: str = "the file is corrupt, truncated or not a model") -> str:
@@ -255,16 +261,40 @@ class LlamaEngine:
         return chain
 
     def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]:
-        """Events for all requests, up to n_parallel decoded at once, interleaved.
+        """Events for all requests, decoded in the shared batch with every other caller's.
 
-        `requests` may grow while this runs (a list the caller appends to)."""
-        from llamax_cli.engine.scheduler import Scheduler
+        `requests` may grow while this runs (a list the caller appends to): each new one is
+        submitted before the next event is awaited. Closing the iterator early (an error,
+        Ctrl-C, a client gone) cancels what is left and frees its slots."""
+        from llamax_cli.engine.scheduler import Client
 
         if not isinstance(requests, list):
             requests = list(requests)
-        return Scheduler(self, requests, sampling).run()
+        client = Client(sampling)
+        scheduler = self.scheduler
+        if scheduler is None:
+            raise LlamaxError("the engine is closed")
+        submitted = outstanding = 0
+        try:
+            while True:
+                while submitted < len(requests):
+                    scheduler.submit(client, submitted, requests[submitted])
+                    submitted += 1
+                    outstanding += 1
+                if not outstanding:
+                    return
+                event = _next_event(client)
+                if event.done:
+                    outstanding -= 1
+                yield event
+        finally:
+            if outstanding:  # the scheduler may be stopped already: then nothing is left
+                scheduler.cancel(client)
 
     def close(self) -> None:
+        if getattr(self, "scheduler", None) is not None:
+            self.scheduler.stop()  # the thread finishes its step; nothing decodes after
+            self.scheduler = None
         if getattr(self, "_ctx", None):
             self._lib.llama_batch_free(self._batch)
             self._lib.llama_free(self._ctx)
@@ -276,6 +306,20 @@ class LlamaEngine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _next_event(client) -> Event:
+    import queue
+
+    while True:
+        try:
+            # A timeout keeps the wait interruptible by Ctrl-C and SIGTERM on every platform.
+            item = client.events.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if isinstance(item, BaseException):
+            raise item
+        return item
 
 
 def system_report() -> dict:

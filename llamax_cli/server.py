@@ -1,0 +1,313 @@
+"""`llamax serve`: the LibreTranslate HTTP API over one warm Translator.
+
+Existing clients work unmodified (libretranslatepy, Mastodon, Weblate, Discourse, browser
+extensions): parameters come as JSON, form fields or the query string; `q` may be a list
+(JSON), and the answer mirrors its shape; errors are `{"error": message}` with LibreTranslate's
+statuses (400 bad input or limit, 403 bad key, 429 queue full, 503 not ready). A flood gets
+429s, never unbounded memory: at most `queue` requests are admitted at once. Concurrent
+requests share the engine's continuous batch. A client that disconnects cancels its work.
+Beyond LibreTranslate, `POST /llamax/translate` streams a whole document's pieces and unit
+results as JSON lines, which `llamax translate --server URL` renders like a local run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from llamax_cli import languages, translate
+from llamax_cli.errors import Busy, LlamaxError, UsageError
+from llamax_cli.languages import Language
+from llamax_cli.service import Cancelled, Translator
+
+# LibreTranslate's own spellings, besides every spelling `--to` accepts.
+_ALIASES = {"zt": "zh-Hant", "pb": "pt-BR", "zh-hant": "zh-Hant", "zh-hans": "zh"}
+FILE_FORMATS = (".txt", ".md", ".srt", ".html", ".htm")
+
+
+@dataclass
+class Limits:
+    char_limit: int = 5000  # characters per text; -1: none
+    batch_limit: int = 64  # texts per request; -1: none
+    queue: int = 64  # requests admitted at once (running or waiting); more get 429
+    body_bytes: int = 2 * 2**20  # request body size
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def resolve_code(code: Any, what: str) -> Language:
+    if not isinstance(code, str) or not code.strip():
+        raise ApiError(400, f"Invalid request: missing {what} parameter")
+    try:
+        return languages.resolve(_ALIASES.get(code.strip().lower(), code.strip()), option=what)
+    except UsageError as exc:
+        raise ApiError(400, f"{what} language {code} is not supported ({exc})") from None
+
+
+def lt_code(lang: Language) -> str:
+    return lang.code
+
+
+async def read_params(request: Request, body_limit: int) -> dict:
+    """JSON bodies as JSON; anything else as form fields; the query string underneath both."""
+    size = request.headers.get("content-length", "")
+    if size.isdigit() and int(size) > body_limit:
+        raise ApiError(413, f"Invalid request: the body exceeds {body_limit} bytes")
+    params: dict = dict(request.query_params)
+    ctype = request.headers.get("content-type", "")
+    if "application/json" in ctype:
+        raw = await request.body()
+        if len(raw) > body_limit:
+            raise ApiError(413, f"Invalid request: the body exceeds {body_limit} bytes")
+        try:
+            body = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "Invalid request: the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "Invalid request: the JSON body must be an object")
+        params.update(body)
+    elif ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")) \
+            or request.method == "POST":
+        form = await request.form()
+        for key, value in form.multi_items():
+            params[key] = value
+    return params
+
+
+class Api:
+    """The routes' logic, separate from FastAPI's wiring."""
+
+    def __init__(self, translator: Optional[Translator], limits: Limits,
+                 api_keys: Optional[list[str]] = None):
+        self.translator = translator
+        self.limits = limits
+        self.api_keys = api_keys or []
+        self._admitted = 0
+        self._lock = threading.Lock()
+        self.files = Path(tempfile.mkdtemp(prefix="llamax-serve-"))
+
+    # -- admission -------------------------------------------------------------------------
+
+    def check_key(self, params: dict) -> None:
+        if not self.api_keys:
+            return
+        given = str(params.get("api_key") or "")
+        # compare_digest with every key: the time taken says nothing about which matched.
+        matched = [hmac.compare_digest(given.encode(), key.encode()) for key in self.api_keys]
+        if not any(matched):
+            raise ApiError(403, "Invalid API key" if given else "Please provide an API key")
+
+    def admit(self) -> None:
+        if self.translator is None:
+            raise ApiError(503, "The model is still loading; try again in a moment")
+        with self._lock:
+            if self._admitted >= self.limits.queue:
+                raise ApiError(429, f"Slowdown: {self._admitted} requests are already queued")
+            self._admitted += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    # -- /translate --------------------------------------------------------------------------
+
+    def texts(self, params: dict) -> tuple[list[str], bool]:
+        q = params.get("q")
+        if q is None or q == "" or q == []:
+            raise ApiError(400, "Invalid request: missing q parameter")
+        batch = isinstance(q, list)
+        texts = q if batch else [q]
+        if not all(isinstance(t, str) for t in texts):
+            raise ApiError(400, "Invalid request: q must be a string or a list of strings")
+        if batch and self.limits.batch_limit != -1 and len(texts) > self.limits.batch_limit:
+            raise ApiError(400, f"Invalid request: request ({len(texts)}) exceeds text limit "
+                                f"({self.limits.batch_limit})")
+        longest = max(len(t) for t in texts)
+        if self.limits.char_limit != -1 and longest > self.limits.char_limit:
+            raise ApiError(400, f"Invalid request: request ({longest}) exceeds character limit "
+                                f"({self.limits.char_limit})")
+        return texts, batch
+
+    def translate(self, params: dict, cancel: threading.Event) -> dict:
+        texts, batch = self.texts(params)
+        source = params.get("source") or "auto"
+        src = None if str(source).lower() == "auto" else resolve_code(source, "source")
+        tgt = resolve_code(params.get("target"), "target")
+        fmt = str(params.get("format") or "text").lower()
+        if fmt not in ("text", "html"):
+            raise ApiError(400, f"Invalid request: format {fmt} is not text or html")
+        try:
+            alternatives = int(params.get("alternatives") or 0)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Invalid request: alternatives must be a number") from None
+        results = self.translator.translate_texts(texts, src, tgt, fmt=fmt, cancel=cancel)
+        answer: dict = {"translatedText": [r.text for r in results] if batch else results[0].text}
+        if src is None:
+            detected = [{"confidence": round(100 * r.detection.confidence, 1)
+                         if r.detection else 0.0, "language": lt_code(r.source)}
+                        for r in results]
+            answer["detectedLanguage"] = detected if batch else detected[0]
+        if alternatives > 0:
+            alts = [[a["translation"] for a in r.alternatives[:alternatives]] for r in results]
+            answer["alternatives"] = alts if batch else alts[0]
+        return answer
+
+    # -- /detect, /languages, settings -----------------------------------------------------------
+
+    def detect(self, params: dict) -> list:
+        texts, _ = self.texts(params)
+        found = Translator.detect(texts[0])
+        # The best answer carries the calibrated confidence; the others their probability.
+        return [{"confidence": round(100 * (found.confidence if k == 0 else p), 1),
+                 "language": code} for k, (code, p) in enumerate(found.candidates[:3])]
+
+    @staticmethod
+    def languages() -> list:
+        langs = languages.all_languages()
+        codes = [lt_code(lang) for lang in langs]
+        return [{"code": lt_code(lang), "name": lang.name, "targets": codes} for lang in langs]
+
+    def settings(self) -> dict:
+        return {"charLimit": self.limits.char_limit, "batchLimit": self.limits.batch_limit,
+                "frontendTimeout": 500, "apiKeys": bool(self.api_keys),
+                "keyRequired": bool(self.api_keys), "suggestions": False,
+                "filesTranslation": True, "supportedFilesFormat": list(FILE_FORMATS),
+                "language": {"source": {"code": "auto", "name": "Auto Detect"},
+                             "target": {"code": "en", "name": "English"}}}
+
+
+def create_app(api: Api) -> FastAPI:
+    app = FastAPI(title="llamax", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request, exc: ApiError):
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request, exc):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _any_error(request, exc):  # never a traceback, never an HTML page
+        return JSONResponse({"error": f"internal error: {exc}"}, status_code=500)
+
+    async def run_admitted(request: Request, params: dict, work) -> Any:
+        api.check_key(params)
+        api.admit()
+        cancel = threading.Event()
+        watcher = asyncio.create_task(_watch_disconnect(request, cancel))
+        try:
+            return await run_in_threadpool(work, cancel)
+        except Busy as exc:
+            raise ApiError(429, f"Slowdown: {exc}") from None
+        except Cancelled:
+            raise ApiError(499, "the client went away") from None
+        except LlamaxError as exc:
+            raise ApiError(500, str(exc)) from None
+        finally:
+            watcher.cancel()
+            api.release()
+
+    @app.api_route("/translate", methods=["POST", "GET"])
+    async def translate_route(request: Request):
+        params = await read_params(request, api.limits.body_bytes)
+        return await run_admitted(request, params, lambda cancel: api.translate(params, cancel))
+
+    @app.api_route("/detect", methods=["POST", "GET"])
+    async def detect_route(request: Request):
+        params = await read_params(request, api.limits.body_bytes)
+        api.check_key(params)
+        return api.detect(params)
+
+    @app.get("/languages")
+    async def languages_route():
+        return api.languages()
+
+    @app.get("/frontend/settings")
+    async def settings_route():
+        return api.settings()
+
+    @app.get("/health")
+    async def health_route():
+        ready = api.translator is not None
+        return JSONResponse({"status": "ok" if ready else "loading"},
+                            status_code=200 if ready else 503)
+
+    @app.post("/translate_file")
+    async def translate_file_route(request: Request):
+        params = await read_params(request, api.limits.body_bytes)
+        upload = params.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            raise ApiError(400, "Invalid request: missing file parameter")
+        name = Path(upload.filename or "file.txt").name
+        if Path(name).suffix.lower() not in FILE_FORMATS:
+            raise ApiError(400, f"Invalid request: {name} is not one of {', '.join(FILE_FORMATS)}")
+        data = await upload.read()
+
+        def work(cancel):
+            return translate_file(api, data, name, params, cancel)
+
+        path = await run_admitted(request, params, work)
+        base = str(request.base_url).rstrip("/")
+        return {"translatedFileUrl": f"{base}/download_file/{path.parent.name}/{path.name}"}
+
+    @app.get("/download_file/{token}/{name}")
+    async def download_route(token: str, name: str):
+        path = api.files / Path(token).name / Path(name).name
+        if not path.is_file():
+            raise ApiError(404, "Not found")
+        return FileResponse(path, filename=name)
+
+    from llamax_cli.server_stream import add_stream_route
+
+    add_stream_route(app, api)
+    return app
+
+
+def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Path:
+    from llamax_cli.segment import segment
+    from llamax_cli.textio import decode, encoder
+
+    try:
+        text, encoding, bom = decode(data, name)
+    except LlamaxError as exc:
+        raise ApiError(400, f"Invalid request: {exc}") from None
+    source = params.get("source") or "auto"
+    tgt = resolve_code(params.get("target"), "target")
+    doc = segment(text, "auto", name)
+    if str(source).lower() == "auto":
+        found = Translator.detect(" ".join(u.source for u in doc.units)[:10_000])
+        src = found.language or tgt
+    else:
+        src = resolve_code(source, "source")
+    pieces = api.translator.translate_document(doc, src, tgt, cancel=cancel)
+    out = "".join(p for p in pieces if isinstance(p, str))
+    folder = api.files / uuid.uuid4().hex
+    folder.mkdir()
+    target = folder / f"{Path(name).stem}.{tgt.code}{Path(name).suffix}"
+    target.write_bytes(encoder(encoding, bom)(out))
+    return target
+
+
+async def _watch_disconnect(request: Request, cancel: threading.Event) -> None:
+    while not cancel.is_set():
+        if await request.is_disconnected():
+            cancel.set()
+            return
+        await asyncio.sleep(0.25)

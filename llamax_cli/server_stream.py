@@ -1,0 +1,92 @@
+"""A whole document through a running `llamax serve`: `POST /llamax/translate` on the server
+(server_client.RemoteTranslator is the CLI's side, which renders it like a local run).
+
+The CLI segments and detects locally (the same code as the server's), then sends the text,
+its format and the source language (or each unit's, for a mixed document). The server
+segments the text the same way, translates it in its shared batch, and streams JSON lines:
+{"text": piece}, {"retract": text}, {"unit": UnitResult fields}, and at the end
+{"done": true} or {"error": message, "status": code}.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import queue
+import threading
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from llamax_cli import translate
+from llamax_cli.engine import Sampling
+from llamax_cli.errors import Busy, LlamaxError
+from llamax_cli.segment import segment
+
+_END = object()
+
+
+def add_stream_route(app, api) -> None:
+    from llamax_cli.server import ApiError, read_params, resolve_code
+
+    @app.post("/llamax/translate")
+    async def stream_route(request: Request):
+        params = await read_params(request, api.limits.body_bytes)
+        text = params.get("text")
+        if not isinstance(text, str) or not text:
+            raise ApiError(400, "Invalid request: missing text parameter")
+        tgt = resolve_code(params.get("target"), "target")
+        src = resolve_code(params.get("source"), "source")
+        per_unit = [resolve_code(code, "source") for code in params.get("per_unit") or []] or None
+        doc = segment(text, str(params.get("format") or "auto"), params.get("name"))
+        if per_unit is not None and len(per_unit) != len(doc.units):
+            raise ApiError(400, "Invalid request: per_unit does not match the document's units")
+        options = translate.Options(params.get("max_tokens"),
+                                    Sampling(float(params.get("temperature") or 0.0),
+                                             int(params.get("seed") or 0)),
+                                    bool(params.get("live")))
+        lines: queue.Queue = queue.Queue(maxsize=256)
+
+        def work(cancel):
+            try:
+                for piece in api.translator.translate_document(doc, src, tgt, options, per_unit,
+                                                               cancel=cancel):
+                    lines.put(_line(piece))
+                lines.put(json.dumps({"done": True}) + "\n")
+            except Busy as exc:
+                lines.put(json.dumps({"error": str(exc), "status": 429}) + "\n")
+            except LlamaxError as exc:
+                lines.put(json.dumps({"error": str(exc), "status": 500}) + "\n")
+            finally:
+                lines.put(_END)
+
+        api.check_key(params)
+        api.admit()
+        cancel = threading.Event()
+        worker = threading.Thread(target=work, args=(cancel,), daemon=True)
+        worker.start()
+
+        async def body():
+            try:
+                while True:
+                    line = await run_in_threadpool(lines.get)
+                    if line is _END:
+                        return
+                    yield line
+            finally:  # the client went away, or the stream ended: stop the work either way
+                cancel.set()
+                await run_in_threadpool(worker.join)
+                api.release()
+
+        return StreamingResponse(body(), media_type="application/x-ndjson")
+
+
+def _line(piece) -> str:
+    if isinstance(piece, translate.UnitResult):
+        return json.dumps({"unit": dataclasses.asdict(piece)}, ensure_ascii=False) + "\n"
+    if isinstance(piece, translate.Retract):
+        return json.dumps({"retract": piece.text}, ensure_ascii=False) + "\n"
+    return json.dumps({"text": piece}, ensure_ascii=False) + "\n"
+
+

@@ -1,0 +1,105 @@
+"""The Translator service: what the CLI and the server both call.
+
+It holds one long-lived engine (whose scheduler batches every caller's units together) and
+does three things: `detect`, `translate_document` (a segmented document, streamed piece by
+piece) and `translate_text`/`translate_texts` (whole strings in, whole strings out, for the
+HTTP API). It touches no stdin, stdout or typer, and it is safe to call from many threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterator, Optional, Sequence
+
+from llamax_cli import translate
+from llamax_cli.detect import Detection, detect
+from llamax_cli.errors import LlamaxError
+from llamax_cli.languages import Language
+from llamax_cli.segment import Document, segment
+
+
+class Cancelled(LlamaxError):
+    """The caller went away (a client disconnected): the work was dropped."""
+
+
+@dataclass
+class TextTranslation:
+    text: str
+    source: Language
+    detection: Optional[Detection] = None  # set when the source was detected
+    results: list = field(default_factory=list)  # UnitResult per unit
+
+    @property
+    def alternatives(self) -> list[dict]:
+        """The other hypotheses of a one-unit text, best first, as {translation, score}."""
+        if len(self.results) != 1:
+            return []
+        return [{"translation": text, "score": score}
+                for text, score in self.results[0].alternatives]
+
+
+class Translator:
+    def __init__(self, engine):
+        self.engine = engine
+
+    def close(self) -> None:
+        self.engine.close()
+
+    # -- detection -----------------------------------------------------------------------
+
+    @staticmethod
+    def detect(text: str, hint: Optional[str] = None) -> Detection:
+        return detect(text, hint=hint)
+
+    # -- documents -----------------------------------------------------------------------
+
+    def translate_document(self, doc: Document, src: Language, tgt: Language,
+                           options: translate.Options = translate.Options(),
+                           per_unit: Optional[Sequence[Language]] = None,
+                           cancel: Optional[threading.Event] = None) -> Iterator[translate.Output]:
+        """Skeleton text and translations in document order, a UnitResult after each unit.
+        Setting `cancel` stops the work at the next piece and frees the engine's slots."""
+        pieces = translate.translate_document(doc, src, tgt, self.engine, options, per_unit)
+        try:
+            for piece in pieces:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("the request was cancelled")
+                yield piece
+        finally:
+            pieces.close()  # closing the generators cancels what the engine still holds
+
+    # -- whole strings -------------------------------------------------------------------
+
+    def translate_text(self, text: str, src: Optional[Language], tgt: Language, *,
+                       fmt: str = "text", options: translate.Options = translate.Options(),
+                       cancel: Optional[threading.Event] = None) -> TextTranslation:
+        """One string, translated whole; `src` None detects it (and says so in the result).
+        Text with nothing to translate, or no letters to detect, comes back unchanged."""
+        doc = segment(text, fmt)
+        detection = None
+        if src is None:
+            detection = self.detect(" ".join(unit.source for unit in doc.units)[:10_000])
+            src = detection.language or tgt
+        out, results = [], []
+        for piece in self.translate_document(doc, src, tgt, options, cancel=cancel):
+            if isinstance(piece, translate.UnitResult):
+                results.append(piece)
+            elif isinstance(piece, str):
+                out.append(piece)
+        return TextTranslation("".join(out), src, detection, results)
+
+    def translate_texts(self, texts: Sequence[str], src: Optional[Language], tgt: Language, *,
+                        fmt: str = "text", options: translate.Options = translate.Options(),
+                        cancel: Optional[threading.Event] = None) -> list[TextTranslation]:
+        """Several strings at once: each is detected on its own, and all their units share
+        the engine's batch."""
+        if len(texts) == 1:
+            return [self.translate_text(texts[0], src, tgt, fmt=fmt, options=options,
+                                        cancel=cancel)]
+        with ThreadPoolExecutor(max_workers=min(len(texts), 16),
+                                thread_name_prefix="llamax-text") as pool:
+            futures = [pool.submit(self.translate_text, text, src, tgt, fmt=fmt,
+                                   options=options, cancel=cancel) for text in texts]
+            return [future.result() for future in futures]

@@ -1,0 +1,263 @@
+"""`llamax serve` as a real process on 127.0.0.1, with real clients: libretranslatepy, plain
+HTTP in the shapes Mastodon, Weblate and query-string clients send, and the CLI's --server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import assert_finished
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict, cwd, *args: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "llamax_cli", "serve", "--port", str(self.port), *args],
+            env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            assert self.proc.poll() is None, self.proc.stderr.read().decode()
+            try:
+                if request(self.url + "/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the server did not become healthy")
+
+    def stop(self) -> tuple[int, str]:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=120)
+        return self.proc.returncode, err.decode()
+
+
+def request(url: str, data=None, headers=None, method=None, timeout=300):
+    """(status, parsed JSON body) for any answer, error statuses included."""
+    if isinstance(data, dict):
+        data = json.dumps(data).encode()
+        headers = {"Content-Type": "application/json", **(headers or {})}
+    elif isinstance(data, str):
+        data = data.encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        return exc.code, json.loads(body) if body else None
+
+
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory, gemma_path):
+    home = tmp_path_factory.mktemp("serve-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLAMAX_", "HF_"))}
+    env.update({"LLAMAX_MODEL": str(gemma_path), "HF_HUB_OFFLINE": "1",
+                "HF_HOME": str(home / "hf"), "XDG_CONFIG_HOME": str(home / "config"),
+                "XDG_CACHE_HOME": str(home / "cache"), "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(server_env, tmp_path_factory):
+    srv = Server(server_env, tmp_path_factory.mktemp("serve"), "--queue", "8",
+                 "--char-limit", "400", "--batch-limit", "4")
+    yield srv
+    srv.stop()
+
+
+# -- real clients ----------------------------------------------------------------------------
+
+def test_libretranslatepy_translates_detects_and_lists(server):
+    from libretranslatepy import LibreTranslateAPI
+
+    lt = LibreTranslateAPI(server.url)
+    assert lt.translate("Good morning, my friend.", "en", "fr").strip()
+    best = lt.detect("Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.")
+    assert best[0]["language"] == "de" and 50 < best[0]["confidence"] <= 100
+    assert len(best) <= 3
+    langs = lt.languages()
+    assert len(langs) == 102 and {"code", "name", "targets"} <= set(langs[0])
+
+
+def test_mastodon_shape_json_array_html_and_auto_source(server):
+    status, body = request(server.url + "/translate", {
+        "q": ["<p>Good morning, <b>my friend</b>.</p>", "<p>Wie geht es dir?</p>"],
+        "source": "auto", "target": "fr", "format": "html"})
+    assert status == 200, body
+    assert isinstance(body["translatedText"], list) and len(body["translatedText"]) == 2
+    first = body["translatedText"][0]
+    assert first.startswith("<p>") and first.endswith("</p>")
+    # Each item is detected on its own.
+    assert [d["language"] for d in body["detectedLanguage"]] == ["en", "de"]
+
+
+def test_weblate_shape_and_a_string_q_gives_a_string(server):
+    status, body = request(server.url + "/translate",
+                           {"q": "Save changes", "source": "en", "target": "de"})
+    assert status == 200 and isinstance(body["translatedText"], str)
+    assert "detectedLanguage" not in body
+
+
+def test_every_parameter_in_the_query_string(server):
+    query = urllib.parse.urlencode({"q": "Hello world", "source": "en", "target": "es"})
+    status, body = request(f"{server.url}/translate?{query}", data=b"", method="POST")
+    assert status == 200 and isinstance(body["translatedText"], str)
+
+
+def test_libretranslate_aliases_are_accepted(server):
+    for code in ("zt", "pb", "zh-Hant", "pt-BR", "German"):
+        status, body = request(server.url + "/translate",
+                               {"q": "Hello", "source": "en", "target": code})
+        assert status == 200, (code, body)
+
+
+def test_frontend_settings_and_health(server):
+    status, settings = request(server.url + "/frontend/settings")
+    assert status == 200 and settings["charLimit"] == 400 and settings["keyRequired"] is False
+    assert request(server.url + "/health") == (200, {"status": "ok"})
+
+
+def test_translate_file_gives_a_download_url(server):
+    boundary = "llamaxboundary"
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nen\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"target\"\r\n\r\nfr\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"movie.srt\"\r\nContent-Type: text/plain\r\n\r\n{srt}\r\n"
+            f"--{boundary}--\r\n").encode()
+    status, answer = request(server.url + "/translate_file", body,
+                             {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 200, answer
+    with urllib.request.urlopen(answer["translatedFileUrl"], timeout=60) as response:
+        out = response.read().decode()
+    assert out.startswith("1\n00:00:01,000 --> 00:00:02,000\n")
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("payload, status, message", [
+    ({"source": "en", "target": "fr"}, 400, "missing q"),
+    ({"q": "Hi", "source": "en", "target": "xx"}, 400, "not supported"),
+    ({"q": "Hi", "source": "en"}, 400, "missing target"),
+    ({"q": "x" * 401, "source": "en", "target": "fr"}, 400, "character limit"),
+    ({"q": ["a", "b", "c", "d", "e"], "source": "en", "target": "fr"}, 400, "text limit"),
+    ({"q": "Hi", "source": "en", "target": "fr", "format": "pdf"}, 400, "format"),
+    ({"q": 5, "source": "en", "target": "fr"}, 400, "string"),
+])
+def test_error_statuses_and_bodies(server, payload, status, message):
+    got, body = request(server.url + "/translate", payload)
+    assert got == status and set(body) == {"error"} and message in body["error"], body
+
+
+def test_bad_json_and_unknown_routes_are_json_errors(server):
+    status, body = request(server.url + "/translate", b"{not json",
+                           {"Content-Type": "application/json"})
+    assert status == 400 and "JSON" in body["error"]
+    status, body = request(server.url + "/no/such/route")
+    assert status == 404 and "error" in body
+
+
+# -- load ------------------------------------------------------------------------------------
+
+def test_200_concurrent_requests_get_a_translation_or_a_clean_429(server):
+    def one(i):
+        return request(server.url + "/translate",
+                       {"q": f"Sentence number {i}.", "source": "en", "target": "fr"})
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        answers = list(pool.map(one, range(200)))
+    statuses = [status for status, _ in answers]
+    assert set(statuses) <= {200, 429} and statuses.count(200) >= 8, statuses
+    for status, body in answers:
+        if status == 200:
+            assert isinstance(body["translatedText"], str)
+        else:
+            assert body["error"].startswith("Slowdown")
+    assert request(server.url + "/health") == (200, {"status": "ok"})
+    assert request(server.url + "/translate", {"q": "Hi", "source": "en", "target": "fr"})[0] == 200
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+def test_api_keys_are_required_when_given(server_env, tmp_path):
+    (tmp_path / "keys.txt").write_text("# team keys\nsecret-one\nsecret-two\n")
+    srv = Server(server_env, tmp_path, "--api-keys", "keys.txt")
+    try:
+        ask = {"q": "Hello", "source": "en", "target": "fr"}
+        assert request(srv.url + "/translate", ask)[0] == 403
+        assert request(srv.url + "/translate", {**ask, "api_key": "wrong"})[0] == 403
+        assert request(srv.url + "/translate", {**ask, "api_key": "secret-two"})[0] == 200
+        form = urllib.parse.urlencode({**ask, "api_key": "secret-one"})
+        assert request(srv.url + "/translate", form)[0] == 200
+        assert request(srv.url + "/frontend/settings")[1]["keyRequired"] is True
+    finally:
+        srv.stop()
+
+
+# -- the CLI on a warm server ------------------------------------------------------------------
+
+def test_cli_with_server_matches_a_local_run(server, llamax, tmp_path):
+    (tmp_path / "doc.md").write_text("# A title\n\nGood morning, my friend.\n\n"
+                                     "- The weather is lovely today.\n- See you `soon`.\n")
+    args = ("translate", "--from", "en", "--to", "fr", "--max-tokens", "16")
+    local = llamax(*args, "--json", "--no-server", "doc.md")
+    remote = llamax(*args, "--json", "--server", server.url, "doc.md")
+    assert_finished(local)
+    assert_finished(remote)
+    strip = [{k: v for k, v in json.loads(line).items() if k != "seconds"}
+             for line in local.stdout.decode().splitlines()]
+    assert strip == [{k: v for k, v in json.loads(line).items() if k != "seconds"}
+                     for line in remote.stdout.decode().splitlines()]
+    assert local.returncode == remote.returncode
+    out_local = llamax(*args, "--no-server", "doc.md", "-o", "local.md")
+    out_remote = llamax(*args, "--server", server.url, "doc.md", "-o", "remote.md")
+    assert out_local.returncode == out_remote.returncode
+    assert (tmp_path / "local.md").read_bytes() == (tmp_path / "remote.md").read_bytes()
+
+
+def test_cli_with_an_unreachable_server_is_one_clear_error(llamax):
+    port = free_port()
+    proc = llamax("translate", "--from", "en", "--to", "fr", "--server",
+                  f"http://127.0.0.1:{port}", "-t", "Hello")
+    err = proc.stderr.decode().strip().splitlines()
+    assert proc.returncode == 1 and err[-1].startswith("llamax: error: cannot reach the server")
+
+
+# -- shutdown ----------------------------------------------------------------------------------
+
+def test_sigterm_mid_request_answers_it_then_exits(server_env, tmp_path):
+    srv = Server(server_env, tmp_path)
+    text = "".join(f"Sentence number {i} is here.\n" for i in range(60))
+    req = urllib.request.Request(srv.url + "/llamax/translate", json.dumps(
+        {"text": text, "source": "en", "target": "fr", "max_tokens": 8}).encode(),
+        {"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=300) as response:
+        first = json.loads(response.readline())  # the request is in flight now
+        srv.proc.send_signal(signal.SIGTERM)
+        rest = [json.loads(line) for line in response]
+    records = [first] + rest
+    assert records[-1] == {"done": True}  # finished, not cut
+    assert sum(1 for r in records if "unit" in r) == 60
+    code, err = srv.stop()
+    assert code in (0, 143) and "Traceback" not in err, err
+    assert not (tmp_path / "serve.json").exists()
