@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -194,7 +194,17 @@ class Api:
 
 def create_app(api: Api) -> FastAPI:
     app = FastAPI(title="llamax", docs_url=None, redoc_url=None, openapi_url=None)
+    _add_error_handlers(app)
+    run_admitted = _admission(api)
+    _add_api_routes(app, api, run_admitted)
+    _add_file_routes(app, api, run_admitted)
+    from llamax_cli.server_stream import add_stream_route
 
+    add_stream_route(app, api)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request, exc: ApiError):
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
@@ -206,6 +216,11 @@ def create_app(api: Api) -> FastAPI:
     @app.exception_handler(Exception)
     async def _any_error(request, exc):  # never a traceback, never an HTML page
         return JSONResponse({"error": f"internal error: {exc}"}, status_code=500)
+
+
+def _admission(api: Api):
+    """Runs blocking work for an admitted request in the thread pool, cancelled when the
+    client disconnects, with the engine's errors turned into API errors."""
 
     async def run_admitted(request: Request, params: dict, work) -> Any:
         api.check_key(params)
@@ -224,6 +239,10 @@ def create_app(api: Api) -> FastAPI:
             watcher.cancel()
             api.release()
 
+    return run_admitted
+
+
+def _add_api_routes(app: FastAPI, api: Api, run_admitted) -> None:
     @app.api_route("/translate", methods=["POST", "GET"])
     async def translate_route(request: Request):
         params = await read_params(request, api.limits.body_bytes)
@@ -249,6 +268,8 @@ def create_app(api: Api) -> FastAPI:
         return JSONResponse({"status": "ok" if ready else "loading"},
                             status_code=200 if ready else 503)
 
+
+def _add_file_routes(app: FastAPI, api: Api, run_admitted) -> None:
     @app.post("/translate_file")
     async def translate_file_route(request: Request):
         params = await read_params(request, api.limits.body_bytes)
@@ -273,11 +294,6 @@ def create_app(api: Api) -> FastAPI:
         if not path.is_file():
             raise ApiError(404, "Not found")
         return FileResponse(path, filename=name)
-
-    from llamax_cli.server_stream import add_stream_route
-
-    add_stream_route(app, api)
-    return app
 
 
 def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Path:
