@@ -228,7 +228,7 @@ def serve(
 
     settings = {key: config.value(key, flag) for key, flag in
                 (("ctx", ctx), ("parallel", parallel), ("threads", threads),
-                 ("gpu_layers", gpu_layers))}
+                 ("gpu_layers", gpu_layers), ("repack", None))}
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
                limits=Limits(char_limit, batch_limit, queue), api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)

@@ -36,6 +36,17 @@ def _model(value: Any) -> str:
     return str(value).strip()
 
 
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"expected true or false (1 or 0), got {value!r}")
+
+
 def _url(value: Any) -> str:
     url = str(value).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
@@ -85,6 +96,8 @@ SETTINGS = {s.key: s for s in [
             " (the prompt template alone takes about 100 tokens)"),
     Setting("parallel", _int, "units translated at once", 1, MAX_PARALLEL),
     Setting("server", _url, "URL of a running `llamax serve` to translate with"),
+    Setting("repack", _bool, "llama.cpp's repacked CPU weight layouts: faster on Q4_0/Q4_K, "
+                             "slower to start, and output then depends on --parallel"),
 ]}
 
 

@@ -104,8 +104,8 @@ def _check_usage(job: TranslateJob) -> None:
 
 def engine_settings(job: TranslateJob) -> dict:
     """Every engine setting, resolved once (flag > env > file > default) and checked."""
-    return {key: config.value(key, getattr(job, key))
-            for key in ("ctx", "parallel", "threads", "gpu_layers")}
+    return {key: config.value(key, getattr(job, key, None))
+            for key in ("ctx", "parallel", "threads", "gpu_layers", "repack")}
 
 
 def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:

@@ -39,7 +39,7 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
                 note: Callable[[str], None] = lambda m: None, units: Optional[int] = None,
                 verbose: bool = False, max_waiting: int = 1_000_000):
     """A started engine for `ref` (None: the configured default model). `settings` holds
-    ctx, parallel, threads and gpu_layers, already resolved and checked (config.py);
+    ctx, parallel, threads, gpu_layers and repack, already resolved and checked (config.py);
     `units` sizes the default --parallel to the work when it is known."""
     from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
     from llamax_cli.engine.sizing import auto_parallel
@@ -54,4 +54,4 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
                                  gpu_layers != 0 and supports_gpu_offload())
     return LlamaEngine(path, n_ctx=ctx, n_threads=settings.get("threads"),
                        n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=verbose,
-                       max_waiting=max_waiting)
+                       max_waiting=max_waiting, repack=bool(settings.get("repack")))

@@ -98,7 +98,7 @@ class LlamaEngine:
     def __init__(self, model_path: str | os.PathLike, *, n_ctx: int = 2048,
                  n_threads: int | None = None, n_gpu_layers: int | None = None,
                  n_batch: int = 512, n_parallel: int = 1, verbose: bool = False,
-                 max_waiting: int = 1_000_000):
+                 max_waiting: int = 1_000_000, repack: bool = False):
         path = Path(model_path)
         check_gguf(path)
         lib = self._lib = _lib()
@@ -115,8 +115,9 @@ class LlamaEngine:
         # depending on how many rows share the batch (so --parallel would change a greedy
         # translation), and the repacked copy doubles the weights' resident memory. Measured
         # (BENCHMARKS.md): no difference on the gemma Q4_K_M test model; on a 7B-shaped Q4_0,
-        # repacking decodes ~1.4x faster. LLAMAX_REPACK=1 trades the guarantees for that speed.
-        mparams.use_extra_bufts = os.environ.get("LLAMAX_REPACK") == "1"
+        # repacking decodes ~1.4x faster. `repack` (LLAMAX_REPACK=1, `config set repack 1`)
+        # trades the guarantees for that speed.
+        mparams.use_extra_bufts = repack
         # Decode batches of 8+ rows would take the tiled kernels, whose numbers differ from
         # the 1-row kernels': those batches are capped at 7 rows where the model has such
         # weights and the kernels are on (see kernels.py).
