@@ -17,6 +17,7 @@ import hmac
 import json
 import tempfile
 import threading
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,11 +83,20 @@ async def read_params(request: Request, body_limit: int) -> dict:
         if not isinstance(body, dict):
             raise ApiError(400, "Invalid request: the JSON body must be an object")
         params.update(body)
-    elif ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")) \
-            or request.method == "POST":
+    elif ctype.startswith("multipart/form-data"):
         form = await request.form()
         for key, value in form.multi_items():
             params[key] = value
+    elif request.method == "POST":
+        # Form-encoded, parsed here as UTF-8: a client that sends raw UTF-8 bytes instead of
+        # %-escapes (curl -d) must not get mojibake.
+        raw = await request.body()
+        if len(raw) > body_limit:
+            raise ApiError(413, f"Invalid request: the body exceeds {body_limit} bytes")
+        try:
+            params.update(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise ApiError(400, "Invalid request: the form body is not UTF-8") from None
     return params
 
 

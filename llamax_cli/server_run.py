@@ -52,6 +52,7 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
     from llamax_cli.service import Translator
 
     path = model_path(model, yes=yes, note=note)  # a missing model fails before binding
+    sock = _listen(host, port)  # a port in use fails before the model loads
     api = Api(None, limits, api_keys)
     app = create_app(api)
     config = uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning",
@@ -76,16 +77,30 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
     loader = threading.Thread(target=load, name="llamax-load", daemon=True)
     loader.start()
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
+        sock.close()
         loader.join()
         _withdraw()
         if api.translator is not None:
             api.translator.close()
     if failure:
         raise failure[0]
-    if not server.started:
-        raise LlamaxError(f"cannot listen on {host}:{port} (in use, or not allowed)")
+
+
+def _listen(host: str, port: int):
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        raise LlamaxError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _client_host(host: str) -> str:

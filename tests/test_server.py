@@ -261,3 +261,42 @@ def test_sigterm_mid_request_answers_it_then_exits(server_env, tmp_path):
     code, err = srv.stop()
     assert code in (0, 143) and "Traceback" not in err, err
     assert not (tmp_path / "serve.json").exists()
+
+
+# -- awkward inputs to the server ------------------------------------------------------------
+
+def test_a_port_in_use_is_one_clear_error_before_the_model_loads(server, llamax):
+    proc = llamax("serve", "--port", str(server.port))
+    err = proc.stderr.decode().strip().splitlines()
+    assert proc.returncode == 1 and err == [f"llamax: error: cannot listen on 127.0.0.1:"
+                                            f"{server.port}: Address already in use"]
+
+
+def test_missing_or_empty_api_keys_file(llamax, tmp_path):
+    proc = llamax("serve", "--port", str(free_port()), "--api-keys", "none.txt")
+    assert proc.returncode == 1 and b"cannot read the API keys file none.txt" in proc.stderr
+    (tmp_path / "empty.txt").write_text("# no keys yet\n")
+    proc = llamax("serve", "--port", str(free_port()), "--api-keys", "empty.txt")
+    assert proc.returncode == 2 and b"holds no key" in proc.stderr
+
+
+def test_a_form_body_with_raw_utf8_is_read_as_utf8(server):
+    raw = "q=Grüße aus Köln&source=de&target=en&format=text".encode()
+    status, body = request(server.url + "/translate", raw,
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200, body
+    status, body = request(server.url + "/translate", b"q=\xff\xfe&target=en",
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and "UTF-8" in body["error"]
+
+
+def test_an_oversized_body_is_refused_with_413(server):
+    status, body = request(server.url + "/translate",
+                           {"q": "a" * (3 * 2**20), "source": "en", "target": "fr"})
+    assert status == 413 and "exceeds" in body["error"]
+
+
+def test_nothing_to_translate_comes_back_unchanged(server):
+    status, body = request(server.url + "/translate", {"q": "😀 12345", "source": "auto",
+                                                       "target": "fr"})
+    assert status == 200 and body["translatedText"] == "😀 12345"
