@@ -3,8 +3,9 @@
 Pure Python: it knows the engine only through `llamax_cli.engine.Engine`, so tests can run it
 with any engine, and the CLI only renders what it yields.
 
-All units of a document go to the engine as one list, which it decodes `--parallel` at a
-time; results come back in any order and are released in document order. Every unit ends
+A document's units go to the engine as a growing list (a window of WINDOW units ahead of the
+output, retries marked urgent), which it decodes `--parallel` at a time beside every other
+caller's; results come back in any order and are released in document order. Every unit ends
 with exactly one UnitResult: a unit whose output degenerates is retried once with a
 repetition penalty; one that hits the token limit is split in two and each half retried;
 what still fails is reported, never dropped.

@@ -1,7 +1,9 @@
 """The engine interface: what the pipeline needs from anything that generates text.
 
-Implementations: `engine.llama` (llama.cpp in-process). Nothing outside this package
-imports llama_cpp.
+Implementations: `engine.llama` (llama.cpp in-process, its scheduler thread shared by every
+caller); `engine.factory.open_engine` picks one for a model reference. `generate` takes a
+list the caller may append to while it runs, and is safe to call from several threads at
+once. Nothing outside this package imports llama_cpp.
 """
 
 from __future__ import annotations
