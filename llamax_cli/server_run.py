@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Callable, Optional
@@ -82,6 +83,7 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
         sock.close()
         loader.join()
         _withdraw()
+        shutil.rmtree(api.files, ignore_errors=True)  # translated files are served until now
         if api.translator is not None:
             api.translator.close()
     if failure:
