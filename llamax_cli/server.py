@@ -69,6 +69,11 @@ async def read_params(request: Request, body_limit: int) -> dict:
     """JSON bodies as JSON; anything else as form fields; the query string underneath both."""
     size = request.headers.get("content-length", "")
     if size.isdigit() and int(size) > body_limit:
+        if int(size) <= 8 * body_limit:
+            # Read what is coming and drop it: a client still sending when the answer comes
+            # would see a reset connection instead of the 413. Far larger bodies are not read.
+            async for _ in request.stream():
+                pass
         raise ApiError(413, f"Invalid request: the body exceeds {body_limit} bytes")
     params: dict = dict(request.query_params)
     ctype = request.headers.get("content-type", "")
@@ -134,6 +139,10 @@ class Api:
     def release(self) -> None:
         with self._lock:
             self._admitted -= 1
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
 
     # -- /translate --------------------------------------------------------------------------
 
@@ -275,8 +284,10 @@ def _add_api_routes(app: FastAPI, api: Api, run_admitted) -> None:
     @app.get("/health")
     async def health_route():
         ready = api.translator is not None
-        return JSONResponse({"status": "ok" if ready else "loading"},
-                            status_code=200 if ready else 503)
+        body = {"status": "ok" if ready else "loading"}
+        if ready:  # beyond LibreTranslate's answer: how busy the engine is
+            body.update(api.translator.load(), admitted=api.admitted)
+        return JSONResponse(body, status_code=200 if ready else 503)
 
 
 def _add_file_routes(app: FastAPI, api: Api, run_admitted) -> None:

@@ -47,25 +47,34 @@ def add_stream_route(app, api) -> None:
                                              int(params.get("seed") or 0)),
                                     bool(params.get("live")))
         lines: queue.Queue = queue.Queue(maxsize=256)
+        cancel = threading.Event()
 
-        def work(cancel):
+        def emit(item) -> None:
+            """Hand a line to the response; once the client is gone, drop it instead."""
+            while not cancel.is_set():
+                try:
+                    lines.put(item, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
+
+        def work():
             try:
                 for piece in api.translator.translate_document(doc, src, tgt, options, per_unit,
                                                                cancel=cancel):
-                    lines.put(_line(piece))
-                lines.put(json.dumps({"done": True}) + "\n")
+                    emit(_line(piece))
+                emit(json.dumps({"done": True}) + "\n")
             except Busy as exc:
-                lines.put(json.dumps({"error": str(exc), "status": 429}) + "\n")
+                emit(json.dumps({"error": str(exc), "status": 429}) + "\n")
             except LlamaxError as exc:
-                lines.put(json.dumps({"error": str(exc), "status": 500}) + "\n")
+                emit(json.dumps({"error": str(exc), "status": 500}) + "\n")
             finally:
-                lines.put(_END)
+                emit(_END)
+                api.release()
 
         api.check_key(params)
         api.admit()
-        cancel = threading.Event()
-        worker = threading.Thread(target=work, args=(cancel,), daemon=True)
-        worker.start()
+        threading.Thread(target=work, name="llamax-stream", daemon=True).start()
 
         async def body():
             try:
@@ -74,10 +83,11 @@ def add_stream_route(app, api) -> None:
                     if line is _END:
                         return
                     yield line
-            finally:  # the client went away, or the stream ended: stop the work either way
+            finally:
+                # The stream ended, or the client went away (then this runs under
+                # cancellation: nothing here may await). The worker stops at its next piece,
+                # which closes the pipeline and frees the engine's slots.
                 cancel.set()
-                await run_in_threadpool(worker.join)
-                api.release()
 
         return StreamingResponse(body(), media_type="application/x-ndjson")
 

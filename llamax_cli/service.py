@@ -47,6 +47,13 @@ class Translator:
     def close(self) -> None:
         self.engine.close()
 
+    def load(self) -> dict:
+        """What the engine is doing now: sequences decoding, and requests waiting."""
+        scheduler = getattr(self.engine, "scheduler", None)
+        if scheduler is None:
+            return {}
+        return {"active": len(scheduler.active), "waiting": scheduler.waiting}
+
     # -- detection -----------------------------------------------------------------------
 
     @staticmethod

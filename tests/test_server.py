@@ -134,7 +134,8 @@ def test_libretranslate_aliases_are_accepted(server):
 def test_frontend_settings_and_health(server):
     status, settings = request(server.url + "/frontend/settings")
     assert status == 200 and settings["charLimit"] == 400 and settings["keyRequired"] is False
-    assert request(server.url + "/health") == (200, {"status": "ok"})
+    status, health = request(server.url + "/health")
+    assert status == 200 and health["status"] == "ok"
 
 
 def test_translate_file_gives_a_download_url(server):
@@ -193,7 +194,8 @@ def test_200_concurrent_requests_get_a_translation_or_a_clean_429(server):
             assert isinstance(body["translatedText"], str)
         else:
             assert body["error"].startswith("Slowdown")
-    assert request(server.url + "/health") == (200, {"status": "ok"})
+    status, health = request(server.url + "/health")
+    assert status == 200 and health["status"] == "ok"
     assert request(server.url + "/translate", {"q": "Hi", "source": "en", "target": "fr"})[0] == 200
 
 
@@ -300,3 +302,27 @@ def test_nothing_to_translate_comes_back_unchanged(server):
     status, body = request(server.url + "/translate", {"q": "😀 12345", "source": "auto",
                                                        "target": "fr"})
     assert status == 200 and body["translatedText"] == "😀 12345"
+
+
+def test_a_client_that_disconnects_frees_its_slots(server_env, tmp_path):
+    srv = Server(server_env, tmp_path, "--parallel", "2")
+    try:
+        # Thousands of units: minutes of work, unless the disconnect cancels it.
+        text = "".join(f"Sentence number {i} is here.\n" for i in range(3000))
+        req = urllib.request.Request(srv.url + "/llamax/translate", json.dumps(
+            {"text": text, "source": "en", "target": "fr", "max_tokens": 8}).encode(),
+            {"Content-Type": "application/json"}, method="POST")
+        response = urllib.request.urlopen(req, timeout=300)
+        json.loads(response.readline())  # in flight now
+        assert request(srv.url + "/health")[1]["active"] > 0
+        response.close()  # the client goes away
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            health = request(srv.url + "/health")[1]
+            if health["active"] == 0 and health["waiting"] == 0 and health["admitted"] == 0:
+                break
+            time.sleep(0.2)
+        assert health == {"status": "ok", "active": 0, "waiting": 0, "admitted": 0}, health
+        assert request(srv.url + "/translate", {"q": "Hi", "source": "en", "target": "fr"})[0] == 200
+    finally:
+        srv.stop()
