@@ -12,6 +12,7 @@ Weights are Q4_0 (or Q8_0) blocks with a fixed small scale and random quants; no
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ import numpy as np
 SHAPES = {
     "llamax2-7b": dict(width=4096, layers=32, heads=32, heads_kv=32, ffn=11008, ctx=4096),
     "llamax3-8b": dict(width=4096, layers=32, heads=32, heads_kv=8, ffn=14336, ctx=8192),
+    # a LLaMA-3 family shape at ~1B, for measuring where per-step costs still matter
+    "llama3-1b": dict(width=2048, layers=16, heads=32, heads_kv=8, ffn=8192, ctx=8192),
 }
 
 
@@ -90,14 +93,40 @@ def write(out: Path, shape: dict, vocab_path: Path, quant: str, seed: int = 0) -
     writer.close()
 
 
+FTYPES = {"Q4_K_M": "LLAMA_FTYPE_MOSTLY_Q4_K_M", "Q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0",
+          "Q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0"}
+
+
+def requantize(src: Path, dst: Path, ftype: str) -> None:
+    """llama.cpp's own quantizer, so the file holds the mix of types a real one does."""
+    import llama_cpp.llama_cpp as lib
+
+    params = lib.llama_model_quantize_default_params()
+    params.ftype = getattr(lib, FTYPES[ftype])
+    params.allow_requantize = True
+    params.nthread = os.cpu_count() or 1
+    if lib.llama_model_quantize(str(src).encode(), str(dst).encode(), params) != 0:
+        raise SystemExit(f"llama_model_quantize failed on {src}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--shape", choices=sorted(SHAPES), default="llamax2-7b")
     parser.add_argument("--vocab", type=Path, required=True)
     parser.add_argument("--quant", choices=["Q4_0", "Q8_0"], default="Q4_0")
+    parser.add_argument("--requantize", choices=sorted(FTYPES),
+                        help="then requantize with llama.cpp (write --quant Q8_0 first)")
     args = parser.parse_args()
-    write(args.out, SHAPES[args.shape], args.vocab, args.quant)
+    if not args.requantize:
+        write(args.out, SHAPES[args.shape], args.vocab, args.quant)
+    else:
+        first = args.out.with_name(args.out.stem + f".{args.quant.lower()}.tmp.gguf")
+        write(first, SHAPES[args.shape], args.vocab, args.quant)
+        try:
+            requantize(first, args.out, args.requantize)
+        finally:
+            first.unlink(missing_ok=True)
     print(f"wrote {args.out} ({args.out.stat().st_size / 2**30:.2f} GiB)")
 
 

@@ -99,6 +99,10 @@ def translate(
         None, "--parallel", "-p",
         help="Units decoded at once in one batch, 1-64 [default: by model, memory and "
              "document size, at most 16]."),
+    deterministic: Optional[bool] = typer.Option(
+        None, "--deterministic", show_default=False,
+        help="Batch-invariant kernels: greedy output byte-identical whatever --parallel is; "
+             "slower [default: fastest kernels]."),
     fmt: str = typer.Option("auto", "--format", "-f",
                             help="auto | text | markdown | srt (auto: by extension and content)."),
     yes: bool = typer.Option(False, "-y", "--yes",
@@ -137,7 +141,7 @@ def translate(
         model=model, dry_run=dry_run, as_json=as_json, max_tokens=max_tokens,
         temperature=temperature, seed=seed, threads=threads, gpu_layers=gpu_layers, ctx=ctx,
         quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt, server=server,
-        no_server=no_server)
+        no_server=no_server, deterministic=deterministic)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
@@ -209,6 +213,10 @@ def serve(
     ctx: Optional[int] = typer.Option(None, "--ctx", help="Context per unit in tokens."),
     parallel: Optional[int] = typer.Option(None, "--parallel", "-p",
                                            help="Units decoded at once, for all clients."),
+    deterministic: Optional[bool] = typer.Option(
+        None, "--deterministic", show_default=False,
+        help="Batch-invariant kernels: a text's greedy translation does not depend on what "
+             "else is being translated; slower."),
     yes: bool = typer.Option(False, "-y", "--yes", help="Download the model if it is missing."),
     verbose: bool = typer.Option(False, "--verbose", help="Log requests and llama.cpp."),
 ) -> None:
@@ -226,9 +234,12 @@ def serve(
     from llamax_cli.server_run import read_api_keys
     from llamax_cli.server_run import serve as run_server
 
-    settings = {key: config.value(key, flag) for key, flag in
-                (("ctx", ctx), ("parallel", parallel), ("threads", threads),
-                 ("gpu_layers", gpu_layers), ("repack", None))}
+    from llamax_cli.engine.factory import check_settings
+
+    settings = check_settings({key: config.value(key, flag) for key, flag in
+                               (("ctx", ctx), ("parallel", parallel), ("threads", threads),
+                                ("gpu_layers", gpu_layers), ("repack", None),
+                                ("deterministic", deterministic))})
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
                limits=Limits(char_limit, batch_limit, queue), api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)

@@ -123,7 +123,7 @@ def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
             typer.echo(json.dumps(row))
         return
     for row in rows:
-        shown = "-" if row["value"] is None else row["value"]
+        shown = ("auto" if row["key"] == "repack" else "-") if row["value"] is None else row["value"]
         typer.echo(f"{row['key']:11} {shown!s:24} ({row['source']})")
     _console(stderr=True).print(f"[dim]file: {config.config_path()}[/]")
 
@@ -131,11 +131,11 @@ def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
 # `config set gpu_layers -1`: a negative number is a value here, not an unknown option.
 @config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(key: str, value: str) -> None:
-    """Store a default: model, to, from, threads, gpu_layers, ctx or parallel."""
+    """Store a default (`llamax config show` lists the settings)."""
     from llamax_cli import config
 
     stored = config.set_value(key, value)
-    _note(f"{key} = {stored} (in {config.config_path()})")
+    _note(f"{key} = {'auto' if stored is None else stored} (in {config.config_path()})")
 
 
 @config_app.command("unset")

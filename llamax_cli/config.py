@@ -47,6 +47,16 @@ def _bool(value: Any) -> bool:
     raise UsageError(f"expected true or false (1 or 0), got {value!r}")
 
 
+def _bool_or_auto(value: Any) -> bool | None:
+    """True, False, or None for "auto" (llamax decides)."""
+    if str(value).strip().lower() == "auto":
+        return None
+    try:
+        return _bool(value)
+    except UsageError:
+        raise UsageError(f"expected auto, true or false, got {value!r}") from None
+
+
 def _url(value: Any) -> str:
     url = str(value).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
@@ -96,8 +106,10 @@ SETTINGS = {s.key: s for s in [
             " (the prompt template alone takes about 100 tokens)"),
     Setting("parallel", _int, "units translated at once", 1, MAX_PARALLEL),
     Setting("server", _url, "URL of a running `llamax serve` to translate with"),
-    Setting("repack", _bool, "llama.cpp's repacked CPU weight layouts: faster on Q4_0/Q4_K, "
-                             "slower to start, and output then depends on --parallel"),
+    Setting("repack", _bool_or_auto, "llama.cpp's repacked CPU weight layouts (auto: when the "
+                                     "job is big enough to earn the slower start back)"),
+    Setting("deterministic", _bool, "batch-invariant kernels: greedy output byte-identical "
+                                    "whatever --parallel or the server's load, but slower"),
 ]}
 
 
@@ -158,7 +170,10 @@ def set_value(key: str, raw: str) -> Any:
     except UsageError as exc:
         raise UsageError(f"{key} {raw}: {exc}") from None
     data = read_file()
-    data[key] = parsed
+    if parsed is None:  # "auto": the default, which needs no line
+        data.pop(key, None)
+    else:
+        data[key] = parsed
     _write(data)
     return parsed
 

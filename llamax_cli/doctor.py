@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 
 from llamax_cli import __version__, config, registry
+from llamax_cli.engine.kernels import policy
 from llamax_cli.engine.llama import default_threads, system_report
 
 # Beyond the weights: KV cache at the default context, compute buffers, the process itself.
@@ -88,6 +89,11 @@ def diagnose(check_hub: bool = True) -> Report:
         report.facts.append((f"device {dev['name']}", f"{dev['description']} ({dev['kind']}{memory})"))
     ram = available_ram()
     threads, source = config.get("threads")
+    deterministic, det_source = config.get("deterministic")
+    gpu_layers, _ = config.get("gpu_layers")
+    report.facts.append(("kernels", policy(bool(deterministic), config.get("repack")[0],
+                                           not system["gpu_offload"] or gpu_layers == 0)
+                         + ("" if det_source == "default" else f" ({det_source})")))
     report.facts += [
         ("memory", f"{ram / 2**30:.1f} GiB available"),
         ("threads", f"{threads or default_threads()} ({source}; {os.cpu_count()} logical CPUs)"),

@@ -51,6 +51,7 @@ class TranslateJob:
     yes: bool = False
     server: Optional[str] = None  # a running `llamax serve` to translate with
     no_server: bool = False  # never use a server, not even a local one found running
+    deterministic: Optional[bool] = None  # batch-invariant kernels (None: the setting)
 
 
 @dataclass
@@ -104,8 +105,10 @@ def _check_usage(job: TranslateJob) -> None:
 
 def engine_settings(job: TranslateJob) -> dict:
     """Every engine setting, resolved once (flag > env > file > default) and checked."""
-    return {key: config.value(key, getattr(job, key, None))
-            for key in ("ctx", "parallel", "threads", "gpu_layers", "repack")}
+    from llamax_cli.engine.factory import check_settings
+
+    return check_settings({key: config.value(key, getattr(job, key, None)) for key in
+                           ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic")})
 
 
 def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:
@@ -213,7 +216,8 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
 
             translator = _remote(job, note) or Translator(
                 open_engine(job.model, settings, yes=job.yes, note=note,
-                            units=sum(len(t.doc.units) for t in todo), verbose=job.verbose))
+                            units=sum(len(t.doc.units) for t in todo), verbose=job.verbose,
+                            work=expected_tokens(todo, job.max_tokens)))
         for task in tasks:
             live = task.sink is None and not job.as_json and sys.stdout.isatty()
             options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live)
@@ -227,6 +231,14 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
         if translator is not None:
             translator.close()
     return tally
+
+
+def expected_tokens(tasks: list[_Task], max_tokens: Optional[int]) -> int:
+    """A rough count of the tokens a job will generate, to decide whether repacking the
+    weights at load pays (kernels.py): as many as the source has, at ~4 characters a token."""
+    chars = sum(len(unit.source) for task in tasks for unit in task.doc.units)
+    units = sum(len(task.doc.units) for task in tasks)
+    return chars // 4 if max_tokens is None else min(chars // 4, units * max_tokens)
 
 
 def _remote(job: TranslateJob, note):

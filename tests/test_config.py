@@ -65,3 +65,22 @@ def test_a_broken_config_file_is_one_clear_error(llamax, cli_env):
     path.parent.mkdir(parents=True)
     path.write_text("to = [unclosed")
     assert "cannot read the config file" in assert_one_line_error(llamax("config", "show"))
+
+
+def test_repack_takes_auto_and_deterministic_is_a_setting(llamax):
+    assert settings(llamax)["repack"] == (None, "default")
+    assert llamax("config", "set", "repack", "off").returncode == 0
+    assert settings(llamax)["repack"] == (False, "config file")
+    proc = llamax("config", "set", "repack", "auto")
+    assert proc.returncode == 0 and "repack = auto" in proc.stderr.decode()
+    assert settings(llamax)["repack"] == (None, "default")
+    assert "expected auto, true or false" in assert_one_line_error(
+        llamax("config", "set", "repack", "sometimes"), 2)
+    assert llamax("config", "set", "deterministic", "true").returncode == 0
+    assert settings(llamax)["deterministic"] == (True, "config file")
+
+
+def test_deterministic_refuses_repacked_weights(llamax):
+    err = assert_one_line_error(llamax("translate", "--from", "en", "--to", "fr", "-t", "Hello",
+                                       "--deterministic", env={"LLAMAX_REPACK": "1"}), 2)
+    assert "--deterministic cannot use repacked weights" in err

@@ -17,6 +17,15 @@ def test_doctor_reports_versions_backend_cache_and_advice(llamax, cli_env):
     assert "use llamax3-8b-alpaca:" in out
 
 
+def test_doctor_says_which_kernels_run_and_why(llamax):
+    fast = llamax("doctor", "--offline").stdout.decode()
+    line = next(line for line in fast.splitlines() if line.startswith("kernels"))
+    assert "fast (default)" in line and "repacked weights auto" in line
+    det = llamax("doctor", "--offline", env={"LLAMAX_DETERMINISTIC": "1"}).stdout.decode()
+    line = next(line for line in det.splitlines() if line.startswith("kernels"))
+    assert "deterministic" in line and "env LLAMAX_DETERMINISTIC" in line
+
+
 def test_quant_recommendation_fits_the_memory():
     entry = load().entries["llamax3-8b-alpaca"]
     gb = 10**9

@@ -22,9 +22,10 @@ def records(proc):
     return [json.loads(line) for line in proc.stdout.decode().splitlines()]
 
 
-def test_parallel_8_gives_exactly_the_output_of_parallel_1(llamax, tmp_path):
+def test_deterministic_parallel_8_gives_exactly_the_output_of_parallel_1(llamax, tmp_path):
     (tmp_path / "doc.txt").write_text("\n".join(LINES[:6]) + "\n\n" + "\n".join(LINES[6:]) + "\n")
-    args = ("translate", "--from", "en", "--to", "de", "--max-tokens", "20", "-q", "doc.txt")
+    args = ("translate", "--from", "en", "--to", "de", "--max-tokens", "20", "-q",
+            "--deterministic", "doc.txt")
     one = llamax(*args, "--parallel", "1")
     eight = llamax(*args, "--parallel", "8")
     assert_finished(one)
@@ -32,6 +33,21 @@ def test_parallel_8_gives_exactly_the_output_of_parallel_1(llamax, tmp_path):
     assert one.returncode == eight.returncode
     assert one.stdout == eight.stdout
     assert one.stdout.decode().count("\n") == len(LINES) + 1
+
+
+def test_default_fast_kernels_give_complete_well_formed_output_at_every_parallel(llamax, tmp_path):
+    (tmp_path / "doc.txt").write_text("\n".join(LINES[:6]) + "\n\n" + "\n".join(LINES[6:]) + "\n")
+    for parallel in ("1", "8", "16"):
+        proc = llamax("translate", "--from", "en", "--to", "de", "--max-tokens", "20", "--json",
+                      "--parallel", parallel, "doc.txt")
+        found = records(proc)
+        assert [r["source"] for r in found] == LINES
+        assert all(r["translation"].strip() for r in found if r["status"] == "ok")
+        plain = llamax("translate", "--from", "en", "--to", "de", "--max-tokens", "20", "-q",
+                       "--parallel", parallel, "doc.txt")
+        assert_finished(plain)
+        lines = plain.stdout.decode().split("\n")
+        assert len(lines) == len(LINES) + 2 and lines[6] == "" and lines[-1] == ""
 
 
 def test_srt_keeps_indices_timings_and_cue_count(llamax, tmp_path):

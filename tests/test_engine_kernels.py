@@ -1,29 +1,50 @@
-"""Kernel choice per model (engine/kernels.py), checked in fresh processes: ggml reads its
-switch once per process."""
+"""Kernel choice per model and mode (engine/kernels.py), checked in fresh processes: ggml
+reads its tiled-kernel switch once per process."""
 
 import json
 import os
 import subprocess
 import sys
 
+from llamax_cli.engine import kernels
+
 PROBE = """
 import json, os, sys
 from llamax_cli.engine.llama import LlamaEngine
-with LlamaEngine(sys.argv[1], n_ctx=256, n_parallel=2, n_gpu_layers=0) as e:
-    print(json.dumps({"switch": os.environ.get("GGML_CPU_TILED_MM"), "max_rows": e.max_rows}))
+with LlamaEngine(sys.argv[1], n_ctx=256, n_parallel=2, n_gpu_layers=0,
+                 deterministic=sys.argv[2] == "det") as e:
+    print(json.dumps({"switch": os.environ.get("GGML_CPU_TILED_MM"), "max_rows": e.max_rows,
+                      "unified": e.plan.unified_kv, "flash": e.plan.flash_attn}))
 """
 
 
-def probe(gemma_path, **env):
+def probe(gemma_path, mode, **env):
     full = {k: v for k, v in os.environ.items() if k != "GGML_CPU_TILED_MM"} | env
-    out = subprocess.run([sys.executable, "-c", PROBE, str(gemma_path)], env=full,
+    out = subprocess.run([sys.executable, "-c", PROBE, str(gemma_path), mode], env=full,
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
 
-def test_mostly_non_k_quant_model_turns_tiled_kernels_off_and_batches_every_row(gemma_path):
-    assert probe(gemma_path) == {"switch": "0", "max_rows": None}
+def test_deterministic_turns_tiled_kernels_off_for_a_mostly_non_k_quant_model(gemma_path):
+    assert probe(gemma_path, "det") == {"switch": "0", "max_rows": None, "unified": False,
+                                        "flash": False}
 
 
-def test_a_users_switch_is_kept_and_then_rows_are_capped(gemma_path):
-    assert probe(gemma_path, GGML_CPU_TILED_MM="1") == {"switch": "1", "max_rows": 7}
+def test_deterministic_keeps_a_users_switch_and_then_caps_the_rows(gemma_path):
+    assert probe(gemma_path, "det", GGML_CPU_TILED_MM="1")["max_rows"] == 7
+
+
+def test_fast_kernels_leave_llama_cpp_its_choices(gemma_path):
+    assert probe(gemma_path, "fast") == {"switch": None, "max_rows": None, "unified": True,
+                                         "flash": None}
+
+
+def test_repacking_is_paid_for_only_by_big_enough_jobs(gemma_path, monkeypatch):
+    assert not kernels.repack_pays(gemma_path, None)  # 250 MB: repacking is no faster
+    monkeypatch.setattr(kernels, "REPACK_MIN_BYTES", 0)
+    monkeypatch.setattr(kernels, "repack_share", lambda path: 1.0)
+    assert not kernels.repack_pays(gemma_path, kernels.REPACK_BREAK_EVEN - 1)
+    assert kernels.repack_pays(gemma_path, kernels.REPACK_BREAK_EVEN)
+    assert kernels.repack_pays(gemma_path, None)  # open-ended: a server
+    monkeypatch.setattr(kernels, "repack_share", lambda path: 0.0)
+    assert not kernels.repack_pays(gemma_path, None)  # nothing to repack

@@ -45,26 +45,53 @@ def test_shared_prefix_is_not_evaluated_again(engine):
 
 def test_batch_shares_the_prefix_and_matches_one_by_one(gemma_path):
     prompts = [f"{PROMPT} Paris. Question {i}: what is {i} plus {i}? Answer:" for i in range(6)]
-    with LlamaEngine(gemma_path, n_ctx=2048, n_parallel=4) as batched:
+    with LlamaEngine(gemma_path, n_ctx=2048, n_parallel=4, deterministic=True) as batched:
         events = list(batched.generate([Request(p, 16) for p in prompts], Sampling()))
         assert len(batched.prefix_tokens) >= len(batched.tokenize(PROMPT))
     together = ["".join(e.text for e in events if e.index == i) for i in range(6)]
-    with LlamaEngine(gemma_path, n_ctx=2048) as single:
+    with LlamaEngine(gemma_path, n_ctx=2048, deterministic=True) as single:
         alone = ["".join(e.text for e in single.generate([Request(p, 16)], Sampling())) for p in prompts]
     assert together == alone
     assert sum(e.done for e in events) == 6
 
 
-def texts(path, prompts, max_tokens, parallel, **sampling):
-    with LlamaEngine(path, n_ctx=1024, n_parallel=parallel, n_gpu_layers=0) as e:
+def texts(path, prompts, max_tokens, parallel, deterministic=True, **sampling):
+    with LlamaEngine(path, n_ctx=1024, n_parallel=parallel, n_gpu_layers=0,
+                     deterministic=deterministic) as e:
         events = list(e.generate([Request(p, max_tokens) for p in prompts], Sampling(**sampling)))
+    assert sum(ev.done for ev in events) == len(prompts)
     return ["".join(ev.text for ev in events if ev.index == i) for i in range(len(prompts))]
 
 
-def test_twelve_rows_in_one_batch_give_the_output_of_one_at_a_time(gemma_path):
+def test_deterministic_twelve_rows_in_one_batch_give_the_output_of_one_at_a_time(gemma_path):
     # More than 7 rows: the row count at which llama.cpp's K-quant kernels change path.
     prompts = [f"{PROMPT} Paris. Question {i}: name a city in country number {i}." for i in range(12)]
     assert texts(gemma_path, prompts, 24, 12) == texts(gemma_path, prompts, 24, 1)
+
+
+@pytest.mark.parametrize("parallel", [1, 8, 16])
+def test_fast_kernels_finish_every_request_at_every_parallel(gemma_path, parallel):
+    # Prompts of different lengths join running sequences in mixed batches; every request
+    # must still get exactly its tokens, and text that reads as the model's.
+    prompts = [f"{PROMPT} Paris. Question {i}: name {'a big ' * (i % 5)}city number {i}."
+               for i in range(20)]
+    with LlamaEngine(gemma_path, n_ctx=512, n_parallel=parallel, n_gpu_layers=0) as e:
+        assert not e.plan.deterministic and e.plan.unified_kv and e.max_rows is None
+        events = list(e.generate([Request(p, 12) for p in prompts], Sampling(ignore_eos=True)))
+    done = {ev.index: ev for ev in events if ev.done}
+    assert sorted(done) == list(range(20))
+    assert all(ev.n_tokens == 12 and ev.finish_reason == "length" for ev in done.values())
+    outputs = ["".join(ev.text for ev in events if ev.index == i) for i in range(20)]
+    assert all(text.strip() and "\ufffd" not in text for text in outputs)
+
+
+def test_fast_kernels_give_the_same_greedy_answer_to_the_same_prompt(gemma_path):
+    # Not byte-identical across --parallel, but a plain question gets its plain answer.
+    question = f"{PROMPT} Paris. The capital of Italy is"
+    alone = texts(gemma_path, [question], 6, 1, deterministic=False)
+    crowd = texts(gemma_path, [question] + [f"{PROMPT} Paris. Say {i}." for i in range(9)],
+                  6, 10, deterministic=False)
+    assert "Rome" in alone[0] and "Rome" in crowd[0]
 
 
 def logits_of_seq0(engine, cached: int, rows: int):
@@ -94,7 +121,8 @@ def logits_of_seq0(engine, cached: int, rows: int):
 def test_a_rows_logits_do_not_depend_on_what_shares_its_batch(gemma_path, cached, rows):
     # 12 rows: past the row count where llama.cpp's K-quant kernels change path. 300 cells:
     # past 256, where a lone sequence took another flash-attention kernel than a batch.
-    with LlamaEngine(gemma_path, n_ctx=512, n_parallel=rows, n_gpu_layers=0) as e:
+    with LlamaEngine(gemma_path, n_ctx=512, n_parallel=rows, n_gpu_layers=0,
+                     deterministic=True) as e:
         alone = logits_of_seq0(e, cached, 1)
         beside = logits_of_seq0(e, cached, rows)
     assert (alone == beside).all()
@@ -131,15 +159,32 @@ def test_a_prompt_too_long_for_the_context_ends_alone_and_the_others_run(engine)
 
 
 def test_an_urgent_request_is_admitted_before_those_waiting(gemma_path):
-    """A retry appended while others wait must take the next free slot: output waits on it."""
+    """A retry submitted while others wait must take the next free slot: output waits on it."""
+    from llamax_cli.engine.scheduler import Client
+
     with LlamaEngine(gemma_path, n_ctx=256, n_parallel=2) as engine:
-        requests = [Request(f"{PROMPT} number {i}", 3) for i in range(8)]
+        scheduler, client = engine.scheduler, Client(Sampling(ignore_eos=True))
+        tokens_of_0 = []
+
+        def submit_urgent_on_second_token():
+            # Runs on the scheduler's thread after each token of request 0, while 2..7 wait:
+            # no race with the caller's thread decides the order.
+            tokens_of_0.append(1)
+            if len(tokens_of_0) == 2:
+                scheduler.submit(client, 8, Request(f"{PROMPT} again", 3, urgent=True))
+            return False
+
+        scheduler.submit(client, 0, Request(f"{PROMPT} number 0", 3,
+                                             should_stop=submit_urgent_on_second_token))
+        for i in range(1, 8):
+            scheduler.submit(client, i, Request(f"{PROMPT} number {i}", 3))
         first_seen: list[int] = []
-        for event in engine.generate(requests, Sampling(ignore_eos=True)):
+        done = 0
+        while done < 9:
+            event = client.events.get(timeout=120)
             if event.index not in first_seen:
                 first_seen.append(event.index)
-            if event.done and event.index == 0:
-                requests.append(Request(f"{PROMPT} again", 3, urgent=True))  # index 8
+            done += event.done
         # Request 0's slot went to the urgent one, ahead of requests 2..7.
         assert first_seen.index(8) < first_seen.index(2)
         assert sorted(first_seen) == list(range(9))

@@ -63,7 +63,8 @@ def last_logits(engine, lengths):
 
 @pytest.fixture(scope="module")
 def cpu_engine(gemma_path):
-    with LlamaEngine(gemma_path, n_ctx=256, n_parallel=3, n_gpu_layers=0) as e:
+    with LlamaEngine(gemma_path, n_ctx=256, n_parallel=3, n_gpu_layers=0,
+                     deterministic=True) as e:
         yield e
 
 

@@ -35,15 +35,28 @@ def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None]) ->
     return hub.pull(model, note=note)
 
 
+def check_settings(settings: dict) -> dict:
+    """Settings that contradict each other are a usage error before any work starts."""
+    from llamax_cli.errors import UsageError
+
+    if settings.get("deterministic") and settings.get("repack"):
+        raise UsageError("--deterministic cannot use repacked weights (their kernels depend "
+                         "on the batch): unset repack, or drop --deterministic")
+    return settings
+
+
 def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
                 note: Callable[[str], None] = lambda m: None, units: Optional[int] = None,
-                verbose: bool = False, max_waiting: int = 1_000_000):
+                verbose: bool = False, max_waiting: int = 1_000_000, work: Optional[int] = None):
     """A started engine for `ref` (None: the configured default model). `settings` holds
-    ctx, parallel, threads, gpu_layers and repack, already resolved and checked (config.py);
-    `units` sizes the default --parallel to the work when it is known."""
+    ctx, parallel, threads, gpu_layers, repack and deterministic, already resolved and checked
+    (config.py); `units` sizes the default --parallel to the work when it is known, and `work`
+    (the tokens the job will evaluate; None: open-ended, a server) decides whether repacking
+    the weights at load pays."""
     from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
     from llamax_cli.engine.sizing import auto_parallel
 
+    deterministic = bool(check_settings(settings).get("deterministic"))
     path = model_path(ref, yes=yes, note=note)
     ctx = settings.get("ctx") or DEFAULT_CTX
     gpu_layers = settings.get("gpu_layers")
@@ -51,7 +64,12 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
     if parallel is None:
         check_gguf(path)  # a missing or foreign file gets its own message first
         parallel = auto_parallel(path, ctx, units if units is not None else 1 << 20,
-                                 gpu_layers != 0 and supports_gpu_offload())
-    return LlamaEngine(path, n_ctx=ctx, n_threads=settings.get("threads"),
-                       n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=verbose,
-                       max_waiting=max_waiting, repack=bool(settings.get("repack")))
+                                 gpu_layers != 0 and supports_gpu_offload(), deterministic)
+    engine = LlamaEngine(path, n_ctx=ctx, n_threads=settings.get("threads"),
+                         n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=verbose,
+                         max_waiting=max_waiting, deterministic=deterministic,
+                         repack=settings.get("repack"), expected_tokens=work)
+    if verbose:
+        note(f"loaded {path.name} in {engine.load_seconds:.2f} s; {engine.plan.describe()}; "
+             f"--parallel {parallel}")
+    return engine

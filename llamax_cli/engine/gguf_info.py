@@ -16,6 +16,10 @@ from pathlib import Path
 # ggml_type ids (ggml.h) of the types llama.cpp's tiled CPU matmul takes (ggml-cpu/tiled).
 TILED_TYPES = {10, 11, 12, 13, 14, 16, 17, 18, 19, 21, 22, 23, 29}  # Q2_K..Q6_K, IQ1-IQ4_XS
 
+# ggml_type ids with a repacked CPU layout on some CPU (ggml-cpu/repack.cpp: Q4_0, Q8_0, Q2_K,
+# Q4_K, Q5_K, Q6_K, IQ4_NL, MXFP4); which of them repack depends on the CPU's features.
+REPACK_TYPES = {2, 8, 10, 12, 13, 14, 20, 39}
+
 _SCALAR = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}  # by value type
 _STRING, _ARRAY = 8, 9
 
@@ -116,3 +120,10 @@ def tiled_share(path: str | Path) -> float:
     counts = weight_types(path)
     total = sum(counts.values())
     return sum(n for t, n in counts.items() if t in TILED_TYPES) / total if total else 0.0
+
+
+def repack_share(path: str | Path) -> float:
+    """The fraction of weights of types that llama.cpp may repack for the CPU."""
+    counts = weight_types(path)
+    total = sum(counts.values())
+    return sum(n for t, n in counts.items() if t in REPACK_TYPES) / total if total else 0.0

@@ -14,11 +14,12 @@ import collections
 import ctypes
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from llamax_cli.engine import Event, Request, Sampling
-from llamax_cli.engine.kernels import tiled_kernels_apply
+from llamax_cli.engine.kernels import plan
 from llamax_cli.errors import LlamaxError
 
 _ALL_LAYERS = 0x7FFFFFFF
@@ -98,7 +99,11 @@ class LlamaEngine:
     def __init__(self, model_path: str | os.PathLike, *, n_ctx: int = 2048,
                  n_threads: int | None = None, n_gpu_layers: int | None = None,
                  n_batch: int = 512, n_parallel: int = 1, verbose: bool = False,
-                 max_waiting: int = 1_000_000, repack: bool = False):
+                 max_waiting: int = 1_000_000, deterministic: bool = False,
+                 repack: bool | None = None, expected_tokens: int | None = None,
+                 flash_attn: bool | None = None):
+        """`repack` None: repack the weights when `expected_tokens` (what the whole job will
+        generate; None: open-ended, as a server) earn the load time back (kernels.py)."""
         path = Path(model_path)
         check_gguf(path)
         lib = self._lib = _lib()
@@ -111,17 +116,12 @@ class LlamaEngine:
         mparams = lib.llama_model_default_params()
         mparams.n_gpu_layers = _ALL_LAYERS if n_gpu_layers < 0 else n_gpu_layers
         on_cpu = n_gpu_layers == 0 or not lib.llama_supports_gpu_offload()
-        # No repacked weight layouts by default: their kernels give a row different results
-        # depending on how many rows share the batch (so --parallel would change a greedy
-        # translation), and the repacked copy doubles the weights' resident memory. Measured
-        # (BENCHMARKS.md): no difference on the gemma Q4_K_M test model; on a 7B-shaped Q4_0,
-        # repacking decodes ~1.4x faster. `repack` (LLAMAX_REPACK=1, `config set repack 1`)
-        # trades the guarantees for that speed.
-        mparams.use_extra_bufts = repack
-        # Decode batches of 8+ rows would take the tiled kernels, whose numbers differ from
-        # the 1-row kernels': those batches are capped at 7 rows where the model has such
-        # weights and the kernels are on (see kernels.py).
-        self.max_rows = 7 if on_cpu and tiled_kernels_apply(path) else None
+        # Fast kernels, or batch-invariant ones (--deterministic): see kernels.py.
+        self.plan = plan(path, deterministic=deterministic, on_cpu=on_cpu, repack=repack,
+                         expected_tokens=expected_tokens, flash_attn=flash_attn)
+        mparams.use_extra_bufts = self.plan.repack
+        self.max_rows = self.plan.max_rows
+        started = time.perf_counter()
         self._model = lib.llama_model_load_from_file(str(path).encode(), mparams)
         if not self._model:
             raise LlamaxError(f"cannot load model {path}: {self._load_error()}")
@@ -132,28 +132,27 @@ class LlamaEngine:
         n_ctx_train = lib.llama_model_n_ctx_train(self._model)
         cparams = lib.llama_context_default_params()
         per_sequence = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
-        # One sequence per parallel slot plus one holding the shared prompt prefix, each in its
-        # own KV stream: a sequence's cells then sit in the same order whatever runs beside
-        # it, which keeps greedy output independent of --parallel (a unified cache
-        # interleaves them, and the attention sums come out different in the last bits).
+        # One sequence per parallel slot plus one holding the shared prompt prefix. Fast: one
+        # KV cache for all, so any mix of prompts and decode steps is one micro-batch, and a
+        # prefix copy only tags cells. Deterministic: each in its own KV stream, so its cells
+        # sit in the same order whatever runs beside it (a shared cache interleaves them, and
+        # attention sums come out different in the last bits).
         cparams.n_seq_max = n_parallel + 1
-        cparams.kv_unified = False
+        cparams.kv_unified = self.plan.unified_kv
         cparams.n_ctx = per_sequence * cparams.n_seq_max
         cparams.n_batch = cparams.n_ubatch = n_batch
         cparams.n_threads = cparams.n_threads_batch = threads
         cparams.no_perf = True
-        if on_cpu:
-            # The CPU flash-attention kernel takes another summation path when a batch holds
-            # one sequence with 512+ cached cells (so --parallel 1 and 8 would differ on
-            # units longer than ~256 tokens). Without it every query row is computed the same
-            # way; measured cost: 0-10% of decode speed on the gemma test model (BENCHMARKS.md).
-            cparams.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        if self.plan.flash_attn is not None:
+            cparams.flash_attn_type = (lib.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.plan.flash_attn
+                                       else lib.LLAMA_FLASH_ATTN_TYPE_DISABLED)
         self._ctx = lib.llama_init_from_model(self._model, cparams)
         if not self._ctx:
             lib.llama_model_free(self._model)
             raise LlamaxError(f"cannot create a context of {cparams.n_ctx} tokens: "
                               f"{self._load_error('out of memory?')}")
         self.n_ctx = lib.llama_n_ctx(self._ctx) // cparams.n_seq_max  # per sequence
+        self.load_seconds = time.perf_counter() - started
         self.n_threads = threads
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch

@@ -4,9 +4,10 @@ Callers (a CLI run, each request of the server) `submit()` requests for a `Clien
 its events from the client's queue; `cancel()` drops a client's waiting requests and frees
 its slots at the next step. Units from every caller share one batch.
 
-Each step evaluates either new requests' own prompt tokens (several together where that
-changes no result, see prefill.py), or the last sampled token of every active sequence (one
-`llama_decode`, or a few where kernels.py caps the rows). A sequence that finishes frees its
+Each step evaluates, in one `llama_decode`, the last sampled token of every active sequence
+and as many new requests' prompt tokens as fit. With --deterministic (kernels.py), a step
+evaluates either new prompts (several together only where that changes no result, see
+prefill.py) or the running sequences (in a few batches where kernels.py caps the rows). A sequence that finishes frees its
 slot at once and the next request is admitted in the same step: urgent ones first (a retry
 that output waits on), then the others in the order submitted. A prompt that does not fit
 the context ends at once with the finish reason "too-long". The waiting queue is bounded:
@@ -67,7 +68,8 @@ class _Slot:
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     n_gen: int = 0
     last: int = -1
-    row: int = -1  # this step's logits row, or -1
+    row: int = -1  # this step's logits row in the batch, or -1
+    out: int = -1  # and its index among the batch's outputs
 
 
 def common_prefix(token_lists: list[list[int]]) -> int:
@@ -97,6 +99,7 @@ class Scheduler(threading.Thread):
         self.active: dict[int, _Slot] = {}
         self.free = deque(range(engine.n_parallel))
         self._prefix_cache: dict[str, list[int]] = {}
+        self._n_outputs = 0  # logits rows of the last decode
 
     # -- the callers' side ---------------------------------------------------------------
 
@@ -159,9 +162,7 @@ class Scheduler(threading.Thread):
             self._admit(waiting)
         for group in self._groups():
             self._decode(group)
-            for slot in group:
-                if slot.row >= 0:
-                    self._advance(slot)
+            self._sample(group)
         return True
 
     def _fail(self, exc: BaseException) -> None:
@@ -236,34 +237,45 @@ class Scheduler(threading.Thread):
                                  tokens[len(prefix):], len(prefix), max_new, sampler)
 
     def _groups(self) -> list[list[_Slot]]:
-        """What to decode this step: new requests' prompts, or else the last token of every
-        sequence, in one batch or in even batches of at most `max_rows`.
+        """What to decode this step.
 
-        Never mixed, and prompts together only where prefill.py says no chunk changes: a
-        row's numbers then depend only on its own sequence, so greedy output is the same
-        whatever --parallel is (kernels.py says when the row count matters, and with the
-        tiled kernels on, each prompt goes alone). Rows go in sequence order: llama.cpp
-        splits a batch whose per-sequence KV streams are not consecutive."""
+        Fast kernels (one shared KV cache): one batch, the next token of every running
+        sequence first, then as many new prompt tokens as fit (llama.cpp's unified batches).
+
+        Deterministic: new requests' prompts, or else the last token of every sequence, in
+        one batch or in even batches of at most `max_rows`; never mixed, and prompts together
+        only where prefill.py says no chunk changes. A row's numbers then depend only on its
+        own sequence, so greedy output is the same whatever --parallel is (kernels.py says
+        when the row count matters, and with the tiled kernels on, each prompt goes alone).
+        Rows go in sequence order: llama.cpp splits a batch whose per-sequence KV streams are
+        not consecutive."""
         active = self.active
+        if not active:
+            return []
+        if not self.e.plan.deterministic:
+            return [sorted(active.values(), key=lambda slot: (bool(slot.pending), slot.seq))]
         pending = {seq: len(slot.pending) for seq, slot in active.items() if slot.pending}
         if pending:
             seqs = together(pending, self.e.n_batch) if self.e.max_rows is None else [min(pending)]
             return [[active[seq] for seq in seqs]]
         slots = sorted(active.values(), key=lambda slot: slot.seq)
-        if not slots:
-            return []
         limit = self.e.max_rows or len(slots)
         n_groups = -(-len(slots) // limit)
         size = -(-len(slots) // n_groups)
         return [slots[i:i + size] for i in range(0, len(slots), size)]
 
     def _decode(self, group: list[_Slot]) -> None:
+        """One llama_decode of the group: each slot's next token, or as much of its prompt as
+        the batch has room for. A slot whose last prompt token or next token went in gets its
+        logits row (`row`: index in the batch; `out`: index among the batch's outputs)."""
         e, batch = self.e, self.e._batch
-        n = 0
+        n = outputs = 0
         for slot in group:
             slot.row = -1
             if slot.pending:
-                take = slot.pending[:e.n_batch]
+                take = slot.pending[:e.n_batch - n]
+                if not take:
+                    continue
                 del slot.pending[:len(take)]
                 for k, token in enumerate(take):
                     self._put(batch, n, token, slot.pos + k, slot.seq,
@@ -271,17 +283,37 @@ class Scheduler(threading.Thread):
                     n += 1
                 slot.pos += len(take)
                 if not slot.pending:
-                    slot.row = n - 1
-            else:
+                    slot.row, slot.out = n - 1, outputs
+                    outputs += 1
+            elif n < e.n_batch:
                 self._put(batch, n, slot.last, slot.pos, slot.seq, last=True)
                 slot.pos += 1
-                slot.row = n
+                slot.row, slot.out = n, outputs
+                outputs += 1
                 n += 1
         batch.n_tokens = n
         rc = self.lib.llama_decode(e._ctx, batch)
         if rc != 0:
             raise LlamaxError(f"llama.cpp failed to decode (code {rc}"
                               f"{': KV cache full, lower --parallel or raise --ctx' if rc == 1 else ''})")
+        self._n_outputs = outputs
+
+    def _sample(self, group: list[_Slot]) -> None:
+        """Each slot with a logits row samples its next token. Greedy rows take one argmax
+        over all the batch's logits rows at once (the C sampler would first copy the whole
+        vocabulary into a candidates array per row: 262k entries for Gemma 3)."""
+        e, lib = self.e, self.lib
+        rows = [slot for slot in group if slot.row >= 0]
+        greedy = [slot for slot in rows if slot.sampler is None]
+        if greedy:
+            logits = np.ctypeslib.as_array(lib.llama_get_logits(e._ctx),
+                                           shape=(self._n_outputs, e.n_vocab))
+            picks = logits[[slot.out for slot in greedy]].argmax(axis=1)
+            for slot, token in zip(greedy, picks.tolist()):
+                self._advance(slot, token)
+        for slot in rows:
+            if slot.sampler is not None:
+                self._advance(slot, lib.llama_sampler_sample(slot.sampler, e._ctx, slot.row))
 
     @staticmethod
     def _put(batch, i: int, token: int, pos: int, seq: int, last: bool) -> None:
@@ -291,17 +323,9 @@ class Scheduler(threading.Thread):
         batch.seq_id[i][0] = seq
         batch.logits[i] = 1 if last else 0
 
-    def _advance(self, slot: _Slot) -> None:
-        """Sample this slot's next token, send it, and end the sequence if it is done."""
+    def _advance(self, slot: _Slot, token: int) -> None:
+        """Send this slot's next token, and end the sequence if it is done."""
         e, lib = self.e, self.lib
-        if slot.sampler is None:
-            # Greedy: one argmax over the logits row. The C sampler would first copy the whole
-            # vocabulary into a candidates array, which costs more than the argmax itself
-            # (262k entries for Gemma 3) and is paid once per row per step.
-            token = int(np.ctypeslib.as_array(lib.llama_get_logits_ith(e._ctx, slot.row),
-                                              shape=(e.n_vocab,)).argmax())
-        else:
-            token = lib.llama_sampler_sample(slot.sampler, e._ctx, slot.row)
         if lib.llama_vocab_is_eog(e._vocab, token) and not slot.client.sampling.ignore_eos:
             self._finish(slot, "eog")
             return

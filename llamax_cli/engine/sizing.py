@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from llamax_cli.engine.gguf_info import read
-from llamax_cli.engine.kernels import tiled_kernels_apply
+from llamax_cli.engine.kernels import tiled_kernels_on
 
 SMALL_MODEL = 2**30  # bytes of weights below which the wider batches pay
 KV_SHARE_OF_RAM = 1 / 8
@@ -26,10 +26,11 @@ def physical_memory() -> int | None:
         return None
 
 
-def auto_parallel(path: str | Path, ctx: int, units: int, on_gpu: bool) -> int:
+def auto_parallel(path: str | Path, ctx: int, units: int, on_gpu: bool,
+                  deterministic: bool = False) -> int:
     if on_gpu:
         wanted = 16
-    elif tiled_kernels_apply(path):
+    elif deterministic and tiled_kernels_on(path, deterministic):
         wanted = 4
     else:
         wanted = 16 if Path(path).stat().st_size < SMALL_MODEL else 8
