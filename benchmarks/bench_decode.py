@@ -1,6 +1,6 @@
 """Single-stream decode speed and time to first token: llamax against bare llama-cpp-python.
 
-    python benchmarks/bench_decode.py [--model PATH] [--tokens 256] [--rounds 5]
+    python benchmarks/bench_decode.py [--model PATH] [--tokens 256] [--rounds 5] [--deterministic]
 
 Decode: llamax's engine (with the streaming response filter the pipeline applies) and a bare
 low-level llama-cpp-python loop (greedy sampler, token_to_piece, llama_decode) generate the
@@ -99,9 +99,11 @@ def llamax_run(engine: LlamaEngine, n_tokens: int) -> tuple[float, int]:
     return time.perf_counter() - start, count - 1
 
 
-def bench_decode(model: Path, n_tokens: int, rounds: int, threads: int, n_ctx: int) -> dict:
+def bench_decode(model: Path, n_tokens: int, rounds: int, threads: int, n_ctx: int,
+                 deterministic: bool) -> dict:
     bare = BareLoop(model, n_ctx, threads)
-    engine = LlamaEngine(model, n_ctx=n_ctx, n_threads=threads)
+    engine = LlamaEngine(model, n_ctx=n_ctx, n_threads=threads, deterministic=deterministic)
+    print(f"llamax: {engine.plan.describe()}")
     bare.run(PROMPT, 16)  # warm caches and pages of both
     llamax_run(engine, 16)
     rates = {"bare": [], "llamax": []}
@@ -150,7 +152,7 @@ def _first_byte_seconds(cmd: list[str], env: dict) -> float:
     return elapsed
 
 
-def bench_ttft(model: Path, rounds: int, threads: int) -> dict:
+def bench_ttft(model: Path, rounds: int, threads: int, deterministic: bool) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     template = prompt.build(resolve("en"), resolve("fr"), "@@")
     cmds = {
@@ -158,7 +160,8 @@ def bench_ttft(model: Path, rounds: int, threads: int) -> dict:
         # One token, as the bare script: into a pipe llamax prints a unit once it is whole,
         # so without the cap this would time the whole translation, not the first token.
         "llamax": [sys.executable, "-m", "llamax_cli", "translate", "--from", "en", "--to", "fr",
-                   "-q", "--model", str(model), "--threads", str(threads), "--max-tokens", "1"],
+                   "-q", "--model", str(model), "--threads", str(threads), "--max-tokens", "1",
+                   "--no-server"] + (["--deterministic"] if deterministic else []),
         "llamax --help": [sys.executable, "-m", "llamax_cli", "--help"],
     }
     times = {name: [] for name in cmds}
@@ -175,18 +178,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=default_threads())
     parser.add_argument("--ctx", type=int, default=2048)
+    parser.add_argument("--deterministic", action="store_true", help="llamax's batch-invariant kernels")
+    parser.add_argument("--no-ttft", action="store_true")
     args = parser.parse_args()
     model = args.model or default_model()
     print(f"model: {model.name}, threads: {args.threads}, tokens: {args.tokens}, "
           f"rounds: {args.rounds}, cpu count: {os.cpu_count()}")
 
-    decode = bench_decode(model, args.tokens, args.rounds, args.threads, args.ctx)
+    decode = bench_decode(model, args.tokens, args.rounds, args.threads, args.ctx,
+                          args.deterministic)
     print("\nsingle-stream decode (median tok/s)")
     print(f"  bare llama-cpp-python loop  {decode['bare']:8.1f}")
     print(f"  llamax engine + filter      {decode['llamax']:8.1f}")
     print(f"  ratio llamax / bare         {decode['llamax'] / decode['bare']:8.3f}   (goal >= 0.97)")
 
-    ttft = bench_ttft(model, args.rounds, args.threads)
+    if args.no_ttft:
+        return
+    ttft = bench_ttft(model, args.rounds, args.threads, args.deterministic)
     print("\ntime to first token, one-line pipe, fresh process (median s)")
     print(f"  bare script                 {ttft['bare']:8.3f}")
     print(f"  llamax translate            {ttft['llamax']:8.3f}")

@@ -1,7 +1,8 @@
 """Document throughput: a naive one-completion-per-unit script against llamax --parallel N.
 
     python benchmarks/bench_throughput.py [--model PATH] [--units 200] [--tokens 24]
-                                          [--parallel 1,2,4,8] [--streaming] [--memory]
+                                          [--parallel 1,2,4,8] [--rounds 3] [--deterministic]
+                                          [--ceiling] [--streaming] [--memory]
 
 Every configuration translates the same units (sentences of a generated 200-line document)
 from English to French, generating exactly --tokens tokens per unit (end-of-generation is
@@ -11,7 +12,10 @@ ignored), so the work is identical and only the engine differs:
   (llama-cpp-python's high-level API, greedy, the prompt's shared prefix reused by its cache);
 - llamax --parallel N: llamax's engine, N units decoded together, shared prefix evaluated once.
 
-Reported: units/s of each and the ratio to sequential, measured in one run. With --streaming,
+Reported: median units/s of each over --rounds alternating rounds, and the ratio to
+sequential. With --ceiling, also what the machine allows at each N: the units' prompt tokens
+at the prefill rate plus their output tokens at the N-row decode rate, both measured here
+with one llama_decode each (the issue's definition), and llamax's share of it. With --streaming,
 single-stream tok/s at 1,000 output tokens against 50 (the cost of a long output). With
 --memory, the peak RSS of a fresh process running llamax at the largest N, against the model
 file size plus the KV cache it allocated.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,8 +76,10 @@ def run_sequential(model: Path, prompts: list[str], tokens: int, threads: int, c
 
 
 def run_llamax(model: Path, prompts: list[str], tokens: int, threads: int, ctx: int,
-               parallel: int) -> float:
-    with LlamaEngine(model, n_ctx=ctx, n_threads=threads, n_parallel=parallel) as engine:
+               parallel: int, deterministic: bool = False, kv_cache: str = "f16") -> float:
+    with LlamaEngine(model, n_ctx=ctx, n_threads=threads, n_parallel=parallel,
+                     deterministic=deterministic, kv_cache=kv_cache,
+                     expected_tokens=len(prompts) * tokens) as engine:
         list(engine.generate([Request(prompts[0], 2)], Sampling()))  # warm up
         start = time.perf_counter()
         done = 0
@@ -83,6 +90,57 @@ def run_llamax(model: Path, prompts: list[str], tokens: int, threads: int, ctx: 
         seconds = time.perf_counter() - start
     assert done == len(prompts)
     return seconds
+
+
+def ceiling(model: Path, prompts: list[str], tokens: int, threads: int, ctx: int,
+            rows: list[int], deterministic: bool) -> dict[int, float]:
+    """Seconds the whole job takes at best for each N: prompt tokens (the shared prefix once,
+    then each unit's own) at the rate of one 256-token prefill, plus units x tokens at the
+    rate of one decode of N rows, each row with a typical unit's cells cached."""
+    with LlamaEngine(model, n_ctx=ctx, n_threads=threads, n_parallel=max(rows),
+                     deterministic=deterministic, expected_tokens=len(prompts) * tokens) as e:
+        lib, batch = e._lib, e._batch
+        token_lists = [e.tokenize(p) for p in prompts]
+        shared = 0
+        while all(len(t) > shared and t[shared] == token_lists[0][shared] for t in token_lists):
+            shared += 1
+        prompt_tokens = shared + sum(len(t) - shared for t in token_lists)
+        cached = len(token_lists[0]) + tokens // 2
+
+        def decode(n: int, put_rows) -> float:
+            best = float("inf")
+            for _ in range(3):
+                put_rows()
+                batch.n_tokens = n
+                start = time.perf_counter()
+                if lib.llama_decode(e._ctx, batch) != 0:
+                    raise SystemExit("llama_decode failed")
+                best = min(best, time.perf_counter() - start)
+                for seq in range(max(rows)):
+                    lib.llama_memory_seq_rm(e._memory, seq, cached, -1)
+            return best
+
+        def put(i, token, pos, seq, logits):
+            batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
+            batch.seq_id[i][0], batch.logits[i] = seq, logits
+
+        for i in range(cached):  # seq 0 holds a unit's cells; the others share them
+            put(i, 100 + i % 900, i, 0, 0)
+        batch.n_tokens = cached
+        lib.llama_decode(e._ctx, batch)
+        for seq in range(1, max(rows)):
+            lib.llama_memory_seq_cp(e._memory, 0, seq, -1, -1)
+        fill = 256
+        prefill = fill / decode(fill, lambda: [put(i, 300 + i, cached + i, 0, i == fill - 1)
+                                               for i in range(fill)])
+        out = {}
+        for n in rows:
+            rate = n / decode(n, lambda: [put(s, 200, cached, s, 1) for s in range(n)])
+            out[n] = prompt_tokens / prefill + len(prompts) * tokens / rate
+            print(f"  ceiling at N={n}: prefill {prefill:.1f} tok/s ({prompt_tokens} prompt "
+                  f"tokens), decode {rate:.1f} tok/s -> {len(prompts) / out[n]:.2f} units/s",
+                  flush=True)
+        return out
 
 
 def bench_streaming(model: Path, threads: int) -> tuple[float, float]:
@@ -146,6 +204,10 @@ def main() -> None:
     parser.add_argument("--parallel", default="1,2,4,8")
     parser.add_argument("--threads", type=int, default=default_threads())
     parser.add_argument("--ctx", type=int, default=512, help="per unit")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--deterministic", action="store_true")
+    parser.add_argument("--ceiling", action="store_true")
+    parser.add_argument("--kv-cache", choices=["f16", "q8_0"], default="f16")
     parser.add_argument("--streaming", action="store_true")
     parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
@@ -155,13 +217,31 @@ def main() -> None:
     print(f"model {model.name} ({model.stat().st_size / 2**20:.0f} MiB), {args.units} units x "
           f"{args.tokens} tokens, {args.threads} threads, {os.cpu_count()} CPUs")
 
-    base = run_sequential(model, prompts, args.tokens, args.threads, args.ctx)
-    print(f"\n| configuration | units/s | ratio |\n|---|---|---|")
-    print(f"| sequential (create_completion per unit) | {args.units / base:.2f} | 1.00 |")
-    for n in map(int, args.parallel.split(",")):
-        seconds = run_llamax(model, prompts, args.tokens, args.threads, args.ctx, n)
-        print(f"| llamax --parallel {n} | {args.units / seconds:.2f} | {base / seconds:.2f} |",
+    ns = list(map(int, args.parallel.split(",")))
+    runs: dict[str, list[float]] = {}
+    for r in range(args.rounds):  # alternating, so drifts of the machine hit all alike
+        runs.setdefault("sequential", []).append(
+            run_sequential(model, prompts, args.tokens, args.threads, args.ctx))
+        for n in ns:
+            runs.setdefault(f"n{n}", []).append(run_llamax(
+                model, prompts, args.tokens, args.threads, args.ctx, n, args.deterministic,
+                args.kv_cache))
+        print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in runs.items()),
               flush=True)
+    best = ceiling(model, prompts, args.tokens, args.threads, args.ctx, ns,
+                   args.deterministic) if args.ceiling else {}
+    base = statistics.median(runs["sequential"])
+    mode = "--deterministic" if args.deterministic else "fast kernels"
+    mode += ", q8_0 KV cache" if args.kv_cache == "q8_0" else ""
+    print(f"\n| configuration | units/s | ratio |{' share of ceiling |' if best else ''}")
+    print(f"|---|---|---|{'---|' if best else ''}")
+    print(f"| sequential (create_completion per unit) | {args.units / base:.2f} | 1.00 |"
+          f"{' |' if best else ''}")
+    for n in ns:
+        seconds = statistics.median(runs[f"n{n}"])
+        share = f" {best[n] / seconds:.0%} of {args.units / best[n]:.2f} |" if best else ""
+        print(f"| llamax --parallel {n} ({mode}) | {args.units / seconds:.2f} | "
+              f"{base / seconds:.2f} |{share}")
     if args.streaming:
         short, long = bench_streaming(model, args.threads)
         print(f"\nstreaming: {short:.1f} tok/s at 50 tokens, {long:.1f} at 1000: "

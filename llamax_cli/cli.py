@@ -112,6 +112,16 @@ def translate(
     server: Optional[str] = typer.Option(
         None, "--server", help="Translate with a running `llamax serve` at this URL "
                                "[default: a local one with the same model, if running]."),
+    api_base: Optional[str] = typer.Option(
+        None, "--api-base", help="Translate through an OpenAI-compatible server (vLLM, "
+                                 "llama-server, Ollama, llamax serve), e.g. http://host:8000/v1."),
+    api_model: Optional[str] = typer.Option(None, "--api-model",
+                                            help="Model name on that server [default: its first]."),
+    remote_parallel: Optional[int] = typer.Option(
+        None, "--remote-parallel", help="Requests sent to that server at once [default: 8]."),
+    remote_timeout: Optional[int] = typer.Option(
+        None, "--remote-timeout", help="Seconds to keep retrying an unavailable server "
+                                       "[default: 60]."),
     no_server: bool = typer.Option(False, "--no-server",
                                    help="Load the model here even if a server is running."),
 ) -> None:
@@ -141,7 +151,8 @@ def translate(
         model=model, dry_run=dry_run, as_json=as_json, max_tokens=max_tokens,
         temperature=temperature, seed=seed, threads=threads, gpu_layers=gpu_layers, ctx=ctx,
         quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt, server=server,
-        no_server=no_server, deterministic=deterministic)
+        no_server=no_server, deterministic=deterministic, api_base=api_base, api_model=api_model,
+        remote_parallel=remote_parallel, remote_timeout=remote_timeout)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
@@ -217,6 +228,14 @@ def serve(
         None, "--deterministic", show_default=False,
         help="Batch-invariant kernels: a text's greedy translation does not depend on what "
              "else is being translated; slower."),
+    api_base: Optional[str] = typer.Option(
+        None, "--api-base", help="Serve through an OpenAI-compatible server (e.g. a vLLM "
+                                 "cluster) instead of a local model."),
+    api_model: Optional[str] = typer.Option(None, "--api-model", help="Model name on that server."),
+    remote_parallel: Optional[int] = typer.Option(None, "--remote-parallel",
+                                                  help="Requests sent to that server at once."),
+    remote_timeout: Optional[int] = typer.Option(None, "--remote-timeout",
+                                                 help="Seconds to retry an unavailable server."),
     yes: bool = typer.Option(False, "-y", "--yes", help="Download the model if it is missing."),
     verbose: bool = typer.Option(False, "--verbose", help="Log requests and llama.cpp."),
 ) -> None:
@@ -239,7 +258,10 @@ def serve(
     settings = check_settings({key: config.value(key, flag) for key, flag in
                                (("ctx", ctx), ("parallel", parallel), ("threads", threads),
                                 ("gpu_layers", gpu_layers), ("repack", None),
-                                ("deterministic", deterministic))})
+                                ("deterministic", deterministic), ("kv_cache", None),
+                                ("api_base", api_base), ("api_model", api_model),
+                                ("remote_parallel", remote_parallel),
+                                ("remote_timeout", remote_timeout))})
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
                limits=Limits(char_limit, batch_limit, queue), api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)

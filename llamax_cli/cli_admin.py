@@ -38,6 +38,7 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines o
             rows.append({"name": ref.label, "default": ref.label == registry.lookup(reg.default).label,
                          "size": model_file.size, "downloaded": present,
                          "path": str(path) if present else None, "repo": entry.repo or None,
+                         "api_base": entry.api_base or None,
                          "description": entry.description})
     for problem in reg.problems:
         _note(problem)
@@ -49,9 +50,10 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines o
 
     table = Table("name", "size", "downloaded", box=None, pad_edge=False)
     for row in rows:
-        mark = "[green]yes[/]  " + row["path"] if row["downloaded"] else "-"
+        mark = "[green]yes[/]  " + row["path"] if row["downloaded"] else \
+            f"remote: {row['api_base']}" if row["api_base"] else "-"
         name = row["name"] + (" [bold](default)[/]" if row["default"] else "")
-        table.add_row(name, registry.size_label(row["size"]), mark)
+        table.add_row(name, "-" if row["api_base"] else registry.size_label(row["size"]), mark)
     _console().print(table)
     _console(stderr=True).print(f"[dim]your own entries: {registry.user_registry_path()}[/]")
 
@@ -96,7 +98,8 @@ def models_info(name: Optional[str] = typer.Argument(None, help="Model name [def
     entry = ref.entry
     out = _console()
     out.print(f"[bold]{entry.alias}[/]  {entry.description}")
-    source = entry.repo or f"local file {ref.file.file}"
+    source = entry.repo or (f"server {entry.api_base} (model {entry.api_model or 'its first'})"
+                            if entry.remote else f"local file {ref.file.file}")
     if entry.mirrors:
         source += f" (mirrors: {', '.join(entry.mirrors)})"
     out.print(f"source: {source}\nprompt: {entry.prompt}\ncontext: {entry.context} tokens")

@@ -57,6 +57,13 @@ def _bool_or_auto(value: Any) -> bool | None:
         raise UsageError(f"expected auto, true or false, got {value!r}") from None
 
 
+def _kv_cache(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("f16", "q8_0"):
+        raise UsageError(f"expected f16 or q8_0, got {value!r}")
+    return text
+
+
 def _url(value: Any) -> str:
     url = str(value).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
@@ -106,8 +113,15 @@ SETTINGS = {s.key: s for s in [
             " (the prompt template alone takes about 100 tokens)"),
     Setting("parallel", _int, "units translated at once", 1, MAX_PARALLEL),
     Setting("server", _url, "URL of a running `llamax serve` to translate with"),
+    Setting("api_base", _url, "an OpenAI-compatible server to translate with (vLLM, "
+                              "llama-server, Ollama), e.g. http://gpu-box:8000/v1"),
+    Setting("api_model", _model, "the model name on that server [default: its first]"),
+    Setting("remote_parallel", _int, "requests sent to that server at once", 1, 1024),
+    Setting("remote_timeout", _int, "seconds to keep retrying an unavailable server", 1,
+            86_400),
     Setting("repack", _bool_or_auto, "llama.cpp's repacked CPU weight layouts (auto: when the "
                                      "job is big enough to earn the slower start back)"),
+    Setting("kv_cache", _kv_cache, "KV cache type: f16, or q8_0 (half the memory per slot)"),
     Setting("deterministic", _bool, "batch-invariant kernels: greedy output byte-identical "
                                     "whatever --parallel or the server's load, but slower"),
 ]}

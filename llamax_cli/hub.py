@@ -130,6 +130,8 @@ def sha256_of(path: Path, on_progress: Callable[[int], None] | None = None) -> s
 
 def pull(ref: ModelRef, *, note: Callable[[str], None] = lambda m: None) -> Path:
     """Download (or resume) one registry file, verified; return its path in the cache."""
+    if ref.entry.remote:
+        raise LlamaxError(f"{ref.label} is served by {ref.entry.api_base}; nothing to pull")
     if ref.entry.local:
         raise LlamaxError(f"{ref.label} is a local file ({ref.file.file}); nothing to pull")
     if offline():
@@ -243,6 +245,8 @@ def remove_file(path: Path) -> int:
 
 
 def remove(ref: ModelRef) -> int:
+    if ref.entry.remote:
+        raise LlamaxError(f"{ref.label} is served by {ref.entry.api_base}; nothing to remove")
     if ref.entry.local:
         raise LlamaxError(f"{ref.label} is a local file ({ref.file.file}); llamax does not "
                           f"delete files it did not download")

@@ -52,6 +52,10 @@ class TranslateJob:
     server: Optional[str] = None  # a running `llamax serve` to translate with
     no_server: bool = False  # never use a server, not even a local one found running
     deterministic: Optional[bool] = None  # batch-invariant kernels (None: the setting)
+    api_base: Optional[str] = None  # an OpenAI-compatible server to translate through
+    api_model: Optional[str] = None
+    remote_parallel: Optional[int] = None
+    remote_timeout: Optional[int] = None
 
 
 @dataclass
@@ -108,7 +112,9 @@ def engine_settings(job: TranslateJob) -> dict:
     from llamax_cli.engine.factory import check_settings
 
     return check_settings({key: config.value(key, getattr(job, key, None)) for key in
-                           ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic")})
+                           ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
+                            "kv_cache", "api_base", "api_model", "remote_parallel",
+                            "remote_timeout")})
 
 
 def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:
@@ -214,7 +220,7 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
         if todo:
             from llamax_cli.engine.factory import open_engine
 
-            translator = _remote(job, note) or Translator(
+            translator = _remote(job, settings, note) or Translator(
                 open_engine(job.model, settings, yes=job.yes, note=note,
                             units=sum(len(t.doc.units) for t in todo), verbose=job.verbose,
                             work=expected_tokens(todo, job.max_tokens)))
@@ -241,12 +247,13 @@ def expected_tokens(tasks: list[_Task], max_tokens: Optional[int]) -> int:
     return chars // 4 if max_tokens is None else min(chars // 4, units * max_tokens)
 
 
-def _remote(job: TranslateJob, note):
+def _remote(job: TranslateJob, settings: dict, note):
     """A running server to translate with: --server (or LLAMAX_SERVER, or the config), else a
-    local `llamax serve` found running with the same model, unless --no-server."""
+    local `llamax serve` found running with the same model, unless --no-server or the engine
+    is an OpenAI-compatible server (--api-base)."""
     from llamax_cli.server_client import RemoteTranslator, find_local_server
 
-    if job.no_server:
+    if job.no_server or settings.get("api_base"):
         return None
     url = config.value("server", job.server)
     if url is None:

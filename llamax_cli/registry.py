@@ -23,6 +23,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LOCAL = "LOCAL"  # the one "quantization" of a user entry that points at a file on disk
+REMOTE = "REMOTE"  # ... and of one that names a server
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,16 @@ class ModelEntry:
     prompt: str = "llamax-alpaca"
     context: int = 4096
     user: bool = False  # defined in the user's registry file
+    api_base: str = ""  # an OpenAI-compatible server that serves this model (no file)
+    api_model: str = ""
 
     @property
     def local(self) -> bool:
-        return not self.repo
+        return not self.repo and not self.api_base
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.api_base)
 
     def file_for(self, quant: str | None) -> ModelFile:
         wanted = (quant or self.default_quant).upper()
@@ -66,7 +73,7 @@ class ModelRef:
 
     @property
     def label(self) -> str:
-        if self.entry.local:
+        if self.entry.local or self.entry.remote:
             return self.entry.alias
         return f"{self.entry.alias}:{self.file.quant.lower()}"
 
@@ -94,6 +101,10 @@ def _parse_entry(alias: str, raw: dict, *, user: bool) -> ModelEntry:
     common = dict(alias=alias, description=raw.get("description", ""),
                   prompt=raw.get("prompt", "llamax-alpaca"), context=int(raw.get("context", 4096)),
                   user=user)
+    if "api_base" in raw:
+        return ModelEntry(files={REMOTE: ModelFile(REMOTE, "")}, default_quant=REMOTE,
+                          api_base=str(raw["api_base"]).rstrip("/"),
+                          api_model=str(raw.get("api_model", "")), **common)
     if "path" in raw:
         path = str(Path(os.path.expandvars(raw["path"])).expanduser())
         return ModelEntry(files={LOCAL: ModelFile(LOCAL, path)}, default_quant=LOCAL, **common)
@@ -144,6 +155,8 @@ def chosen_name(flag: str | None = None) -> str:
 
 def cached_path(ref: ModelRef) -> Path | None:
     """The file in the HF cache, found without any network call; None if absent."""
+    if ref.entry.remote:
+        return None
     if ref.entry.local:
         return Path(ref.file.file)
     from huggingface_hub import try_to_load_from_cache

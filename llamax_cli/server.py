@@ -111,6 +111,7 @@ class Api:
     def __init__(self, translator: Optional[Translator], limits: Limits,
                  api_keys: Optional[list[str]] = None):
         self.translator = translator
+        self.model_name = "llamax"  # the model's name on the OpenAI-compatible routes
         self.limits = limits
         self.api_keys = api_keys or []
         self._admitted = 0
@@ -217,9 +218,11 @@ def create_app(api: Api) -> FastAPI:
     run_admitted = _admission(api)
     _add_api_routes(app, api, run_admitted)
     _add_file_routes(app, api, run_admitted)
+    from llamax_cli.server_openai import add_openai_routes
     from llamax_cli.server_stream import add_stream_route
 
     add_stream_route(app, api)
+    add_openai_routes(app, api)
     return app
 
 

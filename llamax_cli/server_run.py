@@ -48,11 +48,13 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
           api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None]) -> None:
     import uvicorn
 
-    from llamax_cli.engine.factory import model_path, open_engine
+    from llamax_cli.engine.factory import model_path, open_engine, remote_target
     from llamax_cli.server import Api, create_app
     from llamax_cli.service import Translator
 
-    path = model_path(model, yes=yes, note=note)  # a missing model fails before binding
+    remote = remote_target(model, settings)
+    # A missing model fails before binding; a remote engine is probed once loading.
+    path = None if remote else model_path(model, yes=yes, note=note)
     sock = _listen(host, port)  # a port in use fails before the model loads
     api = Api(None, limits, api_keys)
     app = create_app(api)
@@ -63,11 +65,14 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
 
     def load() -> None:
         try:
-            api.translator = Translator(open_engine(str(path), settings, verbose=verbose,
-                                                    max_waiting=1_000_000))
-            note(f"serving {path.name} on http://{host}:{port} "
-                 f"(LibreTranslate API; Ctrl-C to stop)")
-            _announce(f"http://{_client_host(host)}:{port}", path)
+            engine = open_engine(str(path) if path else model, settings, verbose=verbose,
+                                 max_waiting=1_000_000, note=note)
+            api.model_name = path.stem if path else engine.model
+            api.translator = Translator(engine)
+            what = path.name if path else f"{engine.model} from {engine.api_base}"
+            note(f"serving {what} on http://{host}:{port} "
+                 f"(LibreTranslate API, and OpenAI completions at /v1; Ctrl-C to stop)")
+            _announce(f"http://{_client_host(host)}:{port}", path or engine.api_base)
         except BaseException as exc:  # the model would not load: stop serving, say why
             failure.append(exc)
             server.should_exit = True
@@ -109,7 +114,7 @@ def _client_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def _announce(url: str, model: Path) -> None:
+def _announce(url: str, model) -> None:
     path = discovery_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """Which engine serves a model reference: a local GGUF file or a registry entry (downloaded
-on demand) runs in-process on llama.cpp. Nothing else needs to know."""
+on demand) runs in-process on llama.cpp; an OpenAI-compatible server (--api-base, or a
+registry entry with `api_base`) is a remote engine. Nothing else needs to know."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Callable, Optional
 # Tokens per unit (prompt and translation): a line needs a few hundred, and longer units are
 # split to fit. Memory grows with ctx x (parallel + 1).
 DEFAULT_CTX = 1024
+KV_SCALE = {"f16": 1.0, "q8_0": 34 / 64}  # bytes per cached element against f16's 2
 
 
 def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None]) -> Path:
@@ -42,7 +44,46 @@ def check_settings(settings: dict) -> dict:
     if settings.get("deterministic") and settings.get("repack"):
         raise UsageError("--deterministic cannot use repacked weights (their kernels depend "
                          "on the batch): unset repack, or drop --deterministic")
+    if settings.get("deterministic") and settings.get("kv_cache") == "q8_0":
+        raise UsageError("--deterministic cannot use a q8_0 KV cache (llama.cpp needs flash "
+                         "attention for it, which sums differently by batch): use f16")
     return settings
+
+
+def remote_target(ref: Optional[str], settings: dict) -> Optional[tuple[str, Optional[str]]]:
+    """(api_base, api_model) when the engine is a remote server: --api-base (or its env and
+    config key), else a registry entry that names one."""
+    if settings.get("api_base"):
+        return settings["api_base"], settings.get("api_model")
+    from llamax_cli import registry
+
+    if ref is not None and registry.looks_like_path(ref):
+        return None
+    try:
+        resolved = registry.resolve(ref)
+    except Exception:  # an unknown name: the local path reports it
+        return None
+    entry = resolved.ref.entry if resolved.ref else None
+    if entry is not None and entry.api_base:
+        return entry.api_base, settings.get("api_model") or entry.api_model or None
+    return None
+
+
+def open_remote(target: tuple[str, Optional[str]], settings: dict, *, note, verbose: bool,
+                max_waiting: int):
+    import os
+
+    from llamax_cli.engine.remote import RemoteEngine
+
+    api_base, api_model = target
+    key = os.environ.get("LLAMAX_API_KEY") or os.environ.get("OPENAI_API_KEY") or None
+    engine = RemoteEngine(api_base, model=api_model, api_key=key,
+                          parallel=settings.get("remote_parallel") or 8,
+                          patience=float(settings.get("remote_timeout") or 60),
+                          n_ctx=settings.get("ctx"), max_waiting=max_waiting, note=note)
+    if verbose:
+        note(engine.describe())
+    return engine
 
 
 def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
@@ -57,6 +98,10 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
     from llamax_cli.engine.sizing import auto_parallel
 
     deterministic = bool(check_settings(settings).get("deterministic"))
+    target = remote_target(ref, settings)
+    if target is not None:
+        return open_remote(target, settings, note=note, verbose=verbose, max_waiting=max_waiting)
+    kv_cache = settings.get("kv_cache") or "f16"
     path = model_path(ref, yes=yes, note=note)
     ctx = settings.get("ctx") or DEFAULT_CTX
     gpu_layers = settings.get("gpu_layers")
@@ -64,11 +109,13 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
     if parallel is None:
         check_gguf(path)  # a missing or foreign file gets its own message first
         parallel = auto_parallel(path, ctx, units if units is not None else 1 << 20,
-                                 gpu_layers != 0 and supports_gpu_offload(), deterministic)
+                                 gpu_layers != 0 and supports_gpu_offload(), deterministic,
+                                 kv_scale=KV_SCALE[kv_cache])
     engine = LlamaEngine(path, n_ctx=ctx, n_threads=settings.get("threads"),
                          n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=verbose,
                          max_waiting=max_waiting, deterministic=deterministic,
-                         repack=settings.get("repack"), expected_tokens=work)
+                         repack=settings.get("repack"), expected_tokens=work,
+                         kv_cache=kv_cache)
     if verbose:
         note(f"loaded {path.name} in {engine.load_seconds:.2f} s; {engine.plan.describe()}; "
              f"--parallel {parallel}")

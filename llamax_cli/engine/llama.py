@@ -101,7 +101,7 @@ class LlamaEngine:
                  n_batch: int = 512, n_parallel: int = 1, verbose: bool = False,
                  max_waiting: int = 1_000_000, deterministic: bool = False,
                  repack: bool | None = None, expected_tokens: int | None = None,
-                 flash_attn: bool | None = None):
+                 flash_attn: bool | None = None, kv_cache: str = "f16"):
         """`repack` None: repack the weights when `expected_tokens` (what the whole job will
         generate; None: open-ended, as a server) earn the load time back (kernels.py)."""
         path = Path(model_path)
@@ -143,6 +143,10 @@ class LlamaEngine:
         cparams.n_batch = cparams.n_ubatch = n_batch
         cparams.n_threads = cparams.n_threads_batch = threads
         cparams.no_perf = True
+        if kv_cache == "q8_0":
+            # Half the KV memory per cell, so more slots fit; llama.cpp needs flash attention
+            # for a quantized V cache (its "auto" turns it on; --deterministic refuses q8_0).
+            cparams.type_k = cparams.type_v = lib.GGML_TYPE_Q8_0
         if self.plan.flash_attn is not None:
             cparams.flash_attn_type = (lib.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.plan.flash_attn
                                        else lib.LLAMA_FLASH_ATTN_TYPE_DISABLED)

@@ -27,7 +27,7 @@ def physical_memory() -> int | None:
 
 
 def auto_parallel(path: str | Path, ctx: int, units: int, on_gpu: bool,
-                  deterministic: bool = False) -> int:
+                  deterministic: bool = False, kv_scale: float = 1.0) -> int:
     if on_gpu:
         wanted = 16
     elif deterministic and tiled_kernels_on(path, deterministic):
@@ -36,7 +36,7 @@ def auto_parallel(path: str | Path, ctx: int, units: int, on_gpu: bool,
         wanted = 16 if Path(path).stat().st_size < SMALL_MODEL else 8
     wanted = min(wanted, max(units, 1))
     try:
-        per_slot = read(path).kv_bytes_per_token() * ctx
+        per_slot = int(read(path).kv_bytes_per_token() * ctx * kv_scale)
     except (OSError, ValueError):
         per_slot = 0
     ram = physical_memory()

@@ -1,0 +1,227 @@
+"""The HTTP side of a remote engine: one OpenAI-compatible server (vLLM, llama.cpp's
+llama-server, llama-cpp-python's server, Ollama, `llamax serve`), its probes and its faults.
+
+Only the portable subset of the completions API is relied on: one string `prompt`, explicit
+`max_tokens`, `temperature`, `top_p`, `seed` and `stop`, streamed as server-sent events. The
+rest is probed, never assumed: the model name (`/v1/models`), the context size (vLLM's
+`max_model_len` there, llama-server's `/props`), and a tokenizer (`/tokenize` on vLLM and
+llama-server, `/extras/tokenize/count` on llama-cpp-python's server).
+
+Faults: connection errors, 429 and 5xx are retried with exponential backoff (Retry-After is
+honoured) until the server has stayed unavailable for `patience` seconds; then one clear
+error. 401/403 (a bad key), 404 (a wrong URL or model) and other refusals are not retried.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional
+
+import httpx
+
+from llamax_cli.errors import LlamaxError
+
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+# Phrases servers use when a prompt does not fit: vLLM ("maximum context length"),
+# llama-cpp-python ("exceed context window"), llama-server ("exceeds the available context").
+_TOO_LONG = ("context length", "context window", "exceeds the available context", "too long")
+
+
+class TooLong(Exception):
+    """The server says the prompt does not fit its context."""
+
+
+class Unavailable(Exception):
+    """A fault worth retrying: the server is down, overloaded or restarting."""
+
+    def __init__(self, reason: str, retry_after: Optional[float] = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+@dataclass
+class Chunk:
+    text: str
+    finish_reason: Optional[str] = None
+    prompt_tokens: int = 0
+
+
+def api_root(api_base: str) -> str:
+    """The server's root, where vLLM and llama-server put /tokenize and /props."""
+    base = api_base.rstrip("/")
+    return base[:-3] if base.endswith("/v1") else base
+
+
+class OpenAIServer:
+    def __init__(self, api_base: str, api_key: Optional[str] = None, *, patience: float = 60.0,
+                 note: Callable[[str], None] = lambda m: None):
+        self.api_base = api_base.rstrip("/")
+        self.root = api_root(self.api_base)
+        self.patience = patience
+        self.note = note
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # Generation can take minutes on a loaded server: no read limit on a stream, but a
+        # connection must open within 10 s.
+        self.http = httpx.Client(headers=headers, timeout=httpx.Timeout(60.0, connect=10.0),
+                                 limits=httpx.Limits(max_connections=256))
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- faults --------------------------------------------------------------------------
+
+    def _check(self, response: httpx.Response, what: str) -> None:
+        """Raise what a non-2xx answer means: Unavailable (retry), TooLong, or LlamaxError."""
+        code = response.status_code
+        if code < 400:
+            return
+        try:
+            body = response.read().decode("utf-8", "replace")
+        except httpx.HTTPError:
+            body = ""
+        detail = _message(body)
+        if code in RETRY_STATUS:
+            raise Unavailable(f"HTTP {code}{': ' + detail if detail else ''}",
+                              _retry_after(response.headers.get("retry-after")))
+        if code in (401, 403):
+            raise LlamaxError(f"{what} refused the API key (HTTP {code}): set LLAMAX_API_KEY "
+                              f"(or OPENAI_API_KEY) to a key that server accepts")
+        if code == 404:
+            raise LlamaxError(f"{what}: not found (HTTP 404{': ' + detail if detail else ''}); "
+                              f"check --api-base (it usually ends in /v1) and --api-model")
+        if code in (400, 413, 422) and any(p in detail.lower() for p in _TOO_LONG):
+            raise TooLong(detail)
+        raise LlamaxError(f"{what} answered HTTP {code}{': ' + detail if detail else ''}")
+
+    def retrying(self, call: Callable[[], object], what: str) -> object:
+        """`call()` until it succeeds or the server has been unavailable for `patience` s."""
+        first_failure = None
+        delay = 0.5
+        while True:
+            try:
+                return call()
+            except (httpx.TransportError, Unavailable) as exc:
+                now = time.monotonic()
+                if first_failure is None:
+                    first_failure = now
+                    self.note(f"{what}: {_reason(exc)}; retrying for up to {self.patience:g} s")
+                waited = now - first_failure
+                if waited >= self.patience:
+                    raise LlamaxError(
+                        f"cannot use {what}: {_reason(exc)} (gave up after {waited:.0f} s; is "
+                        f"the server running? --remote-timeout to wait longer)") from None
+                pause = getattr(exc, "retry_after", None) or delay
+                time.sleep(max(0.0, min(pause, self.patience - waited)))
+                delay = min(delay * 2, 8.0)
+
+    # -- probes --------------------------------------------------------------------------
+
+    def models(self) -> list[dict]:
+        def call():
+            response = self.http.get(f"{self.api_base}/models")
+            self._check(response, f"{self.api_base}/models")
+            return response.json().get("data") or []
+
+        return self.retrying(call, self.api_base)
+
+    def context_size(self, model: dict) -> Optional[int]:
+        """The context per request, where the server says it."""
+        for key in ("max_model_len", "context_length", "n_ctx"):  # vLLM, llamax serve, ...
+            if isinstance(model.get(key), int):
+                return model[key]
+        try:  # llama-server: the slots' context
+            response = self.http.get(f"{self.root}/props", timeout=10)
+            if response.status_code == 200:
+                n_ctx = response.json().get("default_generation_settings", {}).get("n_ctx")
+                if isinstance(n_ctx, int) and n_ctx > 0:
+                    return n_ctx
+        except (httpx.HTTPError, ValueError, AttributeError):
+            pass
+        return None
+
+    def tokenizer(self, model: str) -> Optional[Callable[[str], int]]:
+        """A token counter the server offers, or None."""
+        probes = [
+            # vLLM reads `prompt`, llama-server and llamax serve read `content`.
+            (f"{self.root}/tokenize", lambda text: {
+                "model": model, "prompt": text, "content": text,
+                "add_special_tokens": False, "add_special": False},
+             lambda data: len(data["tokens"]) if "tokens" in data else int(data["count"])),
+            (f"{self.root}/extras/tokenize/count", lambda text: {"model": model, "input": text},
+             lambda data: int(data["count"])),  # llama-cpp-python's server
+        ]
+        for url, body, read in probes:
+            def count(text: str, url=url, body=body, read=read) -> int:
+                def call():
+                    response = self.http.post(url, json=body(text), timeout=30)
+                    self._check(response, url)
+                    return read(response.json())
+                return self.retrying(call, url)
+
+            try:
+                response = self.http.post(url, json=body("Hello world"), timeout=10)
+                if response.status_code == 200 and read(response.json()) > 0:
+                    return count
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                continue
+        return None
+
+    # -- completions ---------------------------------------------------------------------
+
+    def stream(self, body: dict) -> Iterator[Chunk]:
+        """One streamed completion. Raises Unavailable, TooLong or LlamaxError; a stream cut
+        midway raises httpx.TransportError after the chunks it delivered."""
+        url = f"{self.api_base}/completions"
+        with self.http.stream("POST", url, json={**body, "stream": True},
+                              timeout=httpx.Timeout(None, connect=10.0)) as response:
+            self._check(response, url)
+            for line in response.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                try:
+                    event = json.loads(data)
+                except ValueError:
+                    continue
+                if "error" in event:  # some servers report failures inside the stream
+                    raise LlamaxError(f"{url}: {_message(json.dumps(event))}")
+                choice = (event.get("choices") or [{}])[0]
+                usage = event.get("usage") or {}
+                yield Chunk(choice.get("text") or "", choice.get("finish_reason"),
+                            usage.get("prompt_tokens") or 0)
+
+
+def _message(body: str) -> str:
+    """The human part of an error body: OpenAI's {"error": {"message"}}, FastAPI's
+    {"detail"}, or the text itself, on one line."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return " ".join(body.split())[:300]
+    if isinstance(data, dict):
+        err = data.get("error", data.get("detail", data.get("message", data)))
+        if isinstance(err, dict):
+            err = err.get("message", err)
+        return " ".join(str(err).split())[:300]
+    return " ".join(str(data).split())[:300]
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    try:
+        return min(float(value), 60.0) if value else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or host unreachable"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.TransportError):
+        return f"connection lost ({type(exc).__name__})"
+    return str(exc)

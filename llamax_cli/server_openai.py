@@ -1,0 +1,222 @@
+"""OpenAI-compatible completions on `llamax serve`: `/v1/models`, `/v1/completions` (streamed
+or not) and `/tokenize`, so that another llamax (`--api-base http://host:5000/v1`) or any
+OpenAI client can use this server's warm model as a remote engine.
+
+Prompts are completed as sent (no template), in the engine's shared batch with every other
+caller's units. `stop` strings are honoured here (held back while a piece could still become
+one). A client that disconnects cancels its request and frees its slot. API keys, when the
+server has them, come as `Authorization: Bearer KEY` (or `api_key`, as LibreTranslate's).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from llamax_cli.engine import Request as EngineRequest
+from llamax_cli.engine import Sampling
+from llamax_cli.errors import Busy, LlamaxError
+
+_END = object()
+_FINISH = {"eog": "stop", "stop": "stop", "length": "length"}
+
+
+class StopScanner:
+    """Cuts generated text at the first stop string, holding back a tail that could still
+    become one."""
+
+    def __init__(self, stops: list[str]):
+        self.stops = [s for s in stops if s]
+        self.hold = max((len(s) for s in self.stops), default=1) - 1
+        self.buffer = ""
+        self.hit = False
+
+    def feed(self, piece: str) -> str:
+        if self.hit:
+            return ""
+        self.buffer += piece
+        found = [i for i in (self.buffer.find(s) for s in self.stops) if i >= 0]
+        if found:
+            self.hit = True
+            out, self.buffer = self.buffer[:min(found)], ""
+            return out
+        cut = max(len(self.buffer) - self.hold, 0)
+        out, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        return out
+
+    def finish(self) -> str:
+        out, self.buffer = ("" if self.hit else self.buffer), ""
+        return out
+
+
+def _bearer(request: Request, params: dict) -> dict:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer ") and not params.get("api_key"):
+        params = {**params, "api_key": auth[7:].strip()}
+    return params
+
+
+def _completion_args(params: dict, n_ctx: int):
+    from llamax_cli.server import ApiError
+
+    prompt = params.get("prompt")
+    if isinstance(prompt, list) and len(prompt) == 1:
+        prompt = prompt[0]
+    if not isinstance(prompt, str):
+        raise ApiError(400, "prompt must be a string (one prompt per request)")
+    stop = params.get("stop") or []
+    stop = [stop] if isinstance(stop, str) else [str(s) for s in stop]
+    try:
+        max_tokens = int(params.get("max_tokens") or 16)  # OpenAI's default
+        temperature = float(params.get("temperature", 1.0))
+        seed = int(params.get("seed") or 0)
+        penalty = float(params.get("repeat_penalty") or params.get("repetition_penalty") or 1.0)
+    except (TypeError, ValueError):
+        raise ApiError(400, "max_tokens, temperature, seed and repeat_penalty must be numbers")
+    if max_tokens < 1 or temperature < 0:
+        raise ApiError(400, "max_tokens must be at least 1 and temperature at least 0")
+    return prompt, min(max_tokens, n_ctx), stop, Sampling(temperature, seed), penalty
+
+
+def add_openai_routes(app, api) -> None:
+    from llamax_cli.server import ApiError, read_params
+
+    def engine():
+        if api.translator is None:
+            raise ApiError(503, "The model is still loading; try again in a moment")
+        return api.translator.engine
+
+    @app.get("/v1/models")
+    async def models_route(request: Request):
+        api.check_key(_bearer(request, dict(request.query_params)))
+        e = engine()
+        return {"object": "list", "data": [{
+            "id": api.model_name, "object": "model", "owned_by": "llamax",
+            "max_model_len": e.n_ctx}]}
+
+    @app.post("/tokenize")
+    async def tokenize_route(request: Request):
+        params = _bearer(request, await read_params(request, api.limits.body_bytes))
+        api.check_key(params)
+        text = params.get("content", params.get("prompt"))
+        if not isinstance(text, str):
+            raise ApiError(400, "content must be a string")
+        e = engine()
+        if hasattr(e, "tokenize"):
+            return {"tokens": await run_in_threadpool(e.tokenize, text, add_special=False)}
+        return {"count": await run_in_threadpool(e.count_tokens, text)}
+
+    @app.post("/v1/completions")
+    async def completions_route(request: Request):
+        params = _bearer(request, await read_params(request, api.limits.body_bytes))
+        api.check_key(params)
+        prompt, max_tokens, stops, sampling, penalty = _completion_args(params, engine().n_ctx)
+        api.admit()
+        cancel = threading.Event()
+        lines: queue.Queue = queue.Queue(maxsize=256)
+        meta = {"id": f"cmpl-{uuid.uuid4().hex[:24]}", "object": "text_completion",
+                "created": int(time.time()), "model": api.model_name}
+        stream = bool(params.get("stream"))
+        threading.Thread(target=_generate, name="llamax-openai", daemon=True,
+                         args=(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines,
+                               meta, stream)).start()
+        if stream:
+            return StreamingResponse(_sse(lines, cancel), media_type="text/event-stream")
+        try:
+            result = await run_in_threadpool(_last, lines)
+        finally:
+            cancel.set()
+        if "error" in result:
+            return JSONResponse({"error": {"message": result["error"]}}, result["status"])
+        return result
+
+
+def _generate(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines, meta, stream):
+    """Runs one completion on a worker thread, handing SSE lines (or the whole answer) over."""
+    scanner = StopScanner(stops)
+    request = EngineRequest(prompt, max_tokens, repeat_penalty=penalty,
+                            should_stop=lambda: scanner.hit or cancel.is_set())
+    text, reason, usage = [], "stop", {}
+
+    def put(item) -> None:
+        while not cancel.is_set():
+            try:
+                lines.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def chunk(piece: str, finish=None) -> None:
+        text.append(piece)
+        if stream and (piece or finish):
+            put({**meta, "choices": [{"text": piece, "index": 0, "logprobs": None,
+                                      "finish_reason": finish}]})
+
+    try:
+        events = api.translator.engine.generate([request], sampling)
+        try:
+            for event in events:
+                if cancel.is_set():
+                    break
+                if event.done:
+                    if event.finish_reason == "too-long":
+                        raise _TooLong(event.n_prompt_tokens, api.translator.engine.n_ctx)
+                    reason = "stop" if scanner.hit else _FINISH.get(event.finish_reason, "stop")
+                    usage = {"prompt_tokens": event.n_prompt_tokens,
+                             "completion_tokens": event.n_tokens,
+                             "total_tokens": event.n_prompt_tokens + event.n_tokens}
+                else:
+                    chunk(scanner.feed(event.text))
+        finally:
+            events.close()
+        chunk(scanner.finish(), reason)
+        put({**meta, "choices": [{"text": "".join(text), "index": 0, "logprobs": None,
+                                  "finish_reason": reason}], "usage": usage}
+            if not stream else {"usage": usage, **meta, "choices": []})
+    except _TooLong as exc:
+        put({"error": str(exc), "status": 400})
+    except Busy as exc:
+        put({"error": f"Slowdown: {exc}", "status": 429})
+    except LlamaxError as exc:
+        put({"error": str(exc), "status": 500})
+    finally:
+        put(_END)
+        api.release()
+
+
+class _TooLong(Exception):
+    def __init__(self, n_prompt: int, n_ctx: int):
+        # vLLM's wording, which clients (llamax's remote engine among them) recognise.
+        super().__init__(f"This model's maximum context length is {n_ctx} tokens; the prompt "
+                         f"has {n_prompt}")
+
+
+def _last(lines: queue.Queue) -> dict:
+    result = {}
+    while True:
+        item = lines.get()
+        if item is _END:
+            return result
+        result = item
+
+
+async def _sse(lines: queue.Queue, cancel: threading.Event):
+    try:
+        while True:
+            item = await run_in_threadpool(lines.get)
+            if item is _END:
+                yield "data: [DONE]\n\n"
+                return
+            if "error" in item:
+                yield f"data: {json.dumps({'error': {'message': item['error']}})}\n\n"
+                continue
+            yield f"data: {json.dumps(item, ensure_ascii=False)}\n\n"
+    finally:
+        cancel.set()  # the stream ended or the client went away: stop generating

@@ -1,0 +1,219 @@
+"""The remote engine (engine/remote.py) against real OpenAI-compatible servers on 127.0.0.1:
+llama-cpp-python's reference server (`python -m llama_cpp.server`) on the test GGUF, and
+`llamax serve` itself. Faults come from a real proxy in front of the real server
+(openai_proxy.py) or from killing the server; nothing is patched."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from conftest import assert_finished, assert_one_line_error
+from openai_proxy import Faults, Proxy
+from test_server import Server, free_port, request
+
+DOC = """# Opening hours
+
+The museum opens at nine in the morning.
+
+- Tickets are cheaper for students.
+- Children enter for free.
+
+The garden is closed in winter.
+"""
+
+
+class ReferenceServer:
+    """`python -m llama_cpp.server` on the test model, as a user would start it."""
+
+    def __init__(self, model, *args: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
+             "127.0.0.1", "--port", str(self.port), "--n_ctx", "2048",
+             # by default it cuts a stream when the next request arrives
+             "--interrupt_requests", "False", *args],
+            # its log goes to a file: a pipe nobody reads would fill up and stall it
+            stdout=subprocess.DEVNULL, stderr=(log := tempfile.TemporaryFile()))
+        self.log = log
+        key = args[args.index("--api_key") + 1] if "--api_key" in args else None
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            assert self.proc.poll() is None, self._log()
+            try:
+                headers = {"Authorization": f"Bearer {key}"} if key else {}
+                if request(self.url + "/models", headers=headers, timeout=5)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the reference server did not start")
+
+    def _log(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def reference(gemma_path):
+    server = ReferenceServer(gemma_path)
+    yield server
+    server.kill()
+
+
+def remote(llamax, url, *args, **kw):
+    return llamax("translate", "--from", "en", "--to", "fr", "--api-base", url,
+                  "--max-tokens", "16", *args, **kw)
+
+
+def test_a_markdown_file_through_the_reference_server(llamax, reference, tmp_path):
+    (tmp_path / "doc.md").write_text(DOC)
+    proc = remote(llamax, reference.url, "doc.md", "-o", "out.md")
+    assert_finished(proc)
+    out = (tmp_path / "out.md").read_text()
+    assert out.count("\n") == DOC.count("\n")
+    lines = out.splitlines()
+    assert lines[0].startswith("# ") and lines[4].startswith("- ") and lines[5].startswith("- ")
+    records = [json.loads(line) for line in
+               remote(llamax, reference.url, "doc.md", "--json").stdout.decode().splitlines()]
+    assert [r["source"] for r in records] == [
+        "Opening hours", "The museum opens at nine in the morning.",
+        "Tickets are cheaper for students.", "Children enter for free.",
+        "The garden is closed in winter."]
+    assert all(r["tokens"] > 0 and r["status"] for r in records)
+
+
+def test_verbose_names_the_engine_it_probed(llamax, reference):
+    proc = remote(llamax, reference.url, "-t", "Hello", "--verbose")
+    assert_finished(proc)
+    err = proc.stderr.decode()
+    assert f"remote engine {reference.url}, model " in err and "server tokenizer" in err
+
+
+def test_an_unreachable_server_is_one_line_naming_the_url(llamax):
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    err = assert_one_line_error(remote(llamax, url, "-t", "Hello", "--remote-timeout", "1"))
+    assert url in err and "connection refused" in err and "--remote-timeout" in err
+
+
+def test_a_wrong_path_is_a_404_naming_the_fix(llamax, reference):
+    url = reference.url.replace("/v1", "/v2")
+    err = assert_one_line_error(remote(llamax, url, "-t", "Hello"))
+    assert "HTTP 404" in err and "--api-base" in err
+
+
+def test_a_bad_key_is_one_line_and_the_key_is_never_printed(llamax, gemma_path):
+    server = ReferenceServer(gemma_path, "--api_key", "s3cret")
+    try:
+        proc = remote(llamax, server.url, "-t", "Hello", env={"LLAMAX_API_KEY": "wrong-key"})
+        err = assert_one_line_error(proc)
+        assert "refused the API key (HTTP 401)" in err and "LLAMAX_API_KEY" in err
+        assert "wrong-key" not in err
+        good = remote(llamax, server.url, "-t", "Hello", env={"OPENAI_API_KEY": "s3cret"})
+        assert_finished(good)
+        assert good.stdout.strip()
+    finally:
+        server.kill()
+
+
+def test_429_and_503_are_retried_and_the_document_completes(llamax, reference, tmp_path):
+    faults = Faults(refuse=[429, 503, 503, 429], retry_after="0")
+    proxy = Proxy(reference.url.removesuffix("/v1"), faults)
+    try:
+        (tmp_path / "doc.md").write_text(DOC)
+        proc = remote(llamax, proxy.url + "/v1", "doc.md", "--remote-parallel", "2")
+        assert_finished(proc)
+        assert proc.stdout.decode().count("\n") == DOC.count("\n")
+        assert faults.seen[:4] == [429, 503, 503, 429] and faults.seen.count(200) >= 5
+        assert "retrying for up to 60 s" in proc.stderr.decode()
+    finally:
+        proxy.close()
+
+
+def test_the_server_killed_mid_document(llamax, gemma_path, tmp_path):
+    server = ReferenceServer(gemma_path)
+    # The real server dies once two units have gone through: the proxy then answers 502,
+    # as a load balancer does for a dead backend.
+    proxy = Proxy(server.url.removesuffix("/v1"), Faults(after_completions=2, then=server.kill))
+    lines = [f"Sentence number {i} is about the weather." for i in range(12)]
+    (tmp_path / "doc.txt").write_text("\n".join(lines) + "\n")
+    try:
+        args = ("doc.txt", "--remote-parallel", "1", "--remote-timeout", "2")
+        err = assert_one_line_error(remote(llamax, proxy.url + "/v1", *args, "-o", "out.txt"))
+        assert "gave up after" in err and proxy.url in err
+        assert not (tmp_path / "out.txt").exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.txt")]
+        # With --json, the records printed say which units were done.
+        server2 = ReferenceServer(gemma_path)
+        proxy.upstream = proxy.upstream._replace(netloc=f"127.0.0.1:{server2.port}")
+        proxy.faults = Faults(after_completions=3, then=server2.kill)
+        proc = remote(llamax, proxy.url + "/v1", *args, "--json")
+        assert_one_line_error(proc)
+        done = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+        assert 1 <= len(done) < len(lines)
+        assert [r["source"] for r in done] == lines[:len(done)]
+    finally:
+        proxy.close()
+        server.kill()
+
+
+def test_llamax_serve_is_a_remote_engine_for_another_llamax(llamax, tmp_path, cli_env):
+    srv = Server(cli_env, tmp_path)
+    try:
+        status, models = request(srv.url + "/v1/models")
+        assert status == 200 and models["data"][0]["max_model_len"] >= 256
+        # Plain HTTP in the shape OpenAI clients send: a whole answer, then a stream.
+        body = {"model": models["data"][0]["id"], "prompt": "The capital of France is",
+                "max_tokens": 8, "temperature": 0, "stop": ["\n"]}
+        status, answer = request(srv.url + "/v1/completions", body)
+        assert status == 200 and answer["object"] == "text_completion"
+        assert answer["choices"][0]["finish_reason"] in ("stop", "length")
+        assert "\n" not in answer["choices"][0]["text"]
+        streamed = urllib.request.urlopen(urllib.request.Request(
+            srv.url + "/v1/completions", json.dumps({**body, "stream": True}).encode(),
+            {"Content-Type": "application/json"}), timeout=120).read().decode()
+        chunks = [json.loads(line[6:]) for line in streamed.split("\n\n")
+                  if line.startswith("data: {")]
+        assert streamed.rstrip().endswith("data: [DONE]")
+        assert "".join(c["choices"][0]["text"] for c in chunks if c["choices"]) == \
+            answer["choices"][0]["text"]
+        status, tokens = request(srv.url + "/tokenize", {"content": "Hello world"})
+        assert status == 200 and len(tokens["tokens"]) >= 2
+        # Another llamax uses it as its engine: a whole document, structure kept.
+        (tmp_path / "doc.md").write_text(DOC)
+        proc = remote(llamax, srv.url + "/v1", "doc.md", "--no-server")
+        assert_finished(proc)
+        assert proc.stdout.decode().count("\n") == DOC.count("\n")
+    finally:
+        srv.stop()
+
+
+def test_a_registry_entry_can_name_a_server(llamax, reference, cli_env):
+    config = os.path.join(cli_env["XDG_CONFIG_HOME"], "llamax")
+    os.makedirs(config, exist_ok=True)
+    with open(os.path.join(config, "models.toml"), "w") as f:
+        f.write(f'[models.team-server]\napi_base = "{reference.url}"\n'
+                f'description = "the team\'s server"\n')
+    proc = llamax("translate", "--from", "en", "--to", "fr", "--model", "team-server",
+                  "--max-tokens", "8", "-t", "Hello", "--verbose", env={"LLAMAX_MODEL": ""})
+    assert_finished(proc)
+    assert f"remote engine {reference.url}" in proc.stderr.decode()
+    listed = [json.loads(line) for line in llamax("models", "list", "--json", env={
+        "LLAMAX_MODEL": ""}).stdout.decode().splitlines()]
+    assert {"name": "team-server", "api_base": reference.url, "downloaded": False}.items() <= \
+        next(row for row in listed if row["name"] == "team-server").items()
+    assert "nothing to pull" in assert_one_line_error(
+        llamax("models", "pull", "team-server", env={"LLAMAX_MODEL": ""}))
