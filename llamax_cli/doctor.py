@@ -106,6 +106,10 @@ def diagnose(check_hub: bool = True) -> Report:
             "reachable" if reachable else "offline (HF_HUB_OFFLINE)" if hub.offline()
             else "not reachable")))
 
+    api_base = config.value("api_base")
+    if api_base:
+        report.facts.append(("remote engine", _probe_remote(api_base, report)))
+
     reg = registry.load()
     report.advice += reg.problems
     for entry in reg.entries.values():
@@ -136,3 +140,25 @@ def diagnose(check_hub: bool = True) -> Report:
     if not report.models:
         report.advice.append(f"no model downloaded yet: `llamax models pull {reg.default}`")
     return report
+
+
+def _probe_remote(api_base: str, report: Report) -> str:
+    """The configured OpenAI-compatible server: reachable, model, context, tokenizer."""
+    from llamax_cli.engine.remote import RemoteEngine
+    from llamax_cli.errors import LlamaxError
+
+    key = os.environ.get("LLAMAX_API_KEY") or os.environ.get("OPENAI_API_KEY") or None
+    try:
+        engine = RemoteEngine(api_base, model=config.value("api_model"), api_key=key,
+                              parallel=1, patience=3.0)
+    except LlamaxError as exc:
+        report.advice.append(f"the remote engine is not usable: {exc}")
+        return f"{api_base}: not usable"
+    try:
+        ctx = f"context {engine.n_ctx}" + ("" if engine.server_ctx else " (not reported; "
+                                           "llamax assumes --ctx or 2048)")
+        return (f"{api_base}: reachable, model {engine.model}, {ctx}, "
+                f"{'tokenizes' if engine.tokenizes else 'no tokenizer (token counts estimated)'}"
+                f"{', API key set' if key else ''}")
+    finally:
+        engine.close()

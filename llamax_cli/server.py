@@ -105,6 +105,33 @@ async def read_params(request: Request, body_limit: int) -> dict:
     return params
 
 
+def files_folder() -> Path:
+    """A fresh folder for translated files, named after this process. Folders left by a
+    server that was killed (SIGKILL leaves no chance to clean up) are removed first."""
+    import os
+    import re
+    import shutil
+
+    root = Path(tempfile.gettempdir())
+    for old in root.glob("llamax-serve-*"):
+        match = re.match(r"llamax-serve-(\d+)-", old.name)
+        if match and not _alive(int(match.group(1))):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"llamax-serve-{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: not ours to judge
+    return True
+
+
 class Api:
     """The routes' logic, separate from FastAPI's wiring."""
 
@@ -116,7 +143,7 @@ class Api:
         self.api_keys = api_keys or []
         self._admitted = 0
         self._lock = threading.Lock()
-        self.files = Path(tempfile.mkdtemp(prefix="llamax-serve-"))
+        self.files = files_folder()
 
     # -- admission -------------------------------------------------------------------------
 

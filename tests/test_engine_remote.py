@@ -217,3 +217,14 @@ def test_a_registry_entry_can_name_a_server(llamax, reference, cli_env):
         next(row for row in listed if row["name"] == "team-server").items()
     assert "nothing to pull" in assert_one_line_error(
         llamax("models", "pull", "team-server", env={"LLAMAX_MODEL": ""}))
+
+
+def test_doctor_reports_the_configured_remote_engine(llamax, reference):
+    proc = llamax("doctor", "--offline", env={"LLAMAX_API_BASE": reference.url})
+    assert proc.returncode == 0, proc.stderr
+    line = next(row for row in proc.stdout.decode().splitlines()
+                if row.startswith("remote engine"))
+    assert f"{reference.url}: reachable, model " in line and "tokenizes" in line
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    out = llamax("doctor", "--offline", env={"LLAMAX_API_BASE": down}).stdout.decode()
+    assert f"{down}: not usable" in out and "connection refused" in out

@@ -326,3 +326,20 @@ def test_a_client_that_disconnects_frees_its_slots(server_env, tmp_path):
         assert request(srv.url + "/translate", {"q": "Hi", "source": "en", "target": "fr"})[0] == 200
     finally:
         srv.stop()
+
+
+def test_translated_file_folders_of_killed_servers_are_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    from llamax_cli.server import files_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"llamax-serve-{dead.pid}-abc"
+    (stale / "token").mkdir(parents=True)
+    live = tmp_path / f"llamax-serve-{os.getpid()}-def"
+    live.mkdir()
+    fresh = files_folder()
+    assert not stale.exists() and live.exists() and fresh.is_dir()
+    assert fresh.name.startswith(f"llamax-serve-{os.getpid()}-")
