@@ -163,7 +163,7 @@ from llamax_cli.engine.llama import LlamaEngine
 from llamax_cli.engine import Request, Sampling
 model, parallel, ctx, tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 prompts = sys.stdin.read().split("\0")
-with LlamaEngine(model, n_ctx=ctx, n_parallel=parallel) as e:
+with LlamaEngine(model, n_ctx=ctx, n_parallel=parallel, kv_cache=sys.argv[5]) as e:
     for _ in e.generate([Request(p, tokens) for p in prompts], Sampling(ignore_eos=True)):
         pass
     print(e.n_ctx * (parallel + 1))
@@ -174,10 +174,11 @@ print(int(hwm.split()[1]) * 1024)
 '''
 
 
-def bench_memory(model: Path, prompts: list[str], parallel: int, ctx: int, tokens: int) -> None:
+def bench_memory(model: Path, prompts: list[str], parallel: int, ctx: int, tokens: int,
+                 kv_cache: str = "f16") -> None:
     proc = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(model), str(parallel), str(ctx),
-                           str(tokens)], input="\0".join(prompts), capture_output=True, text=True,
-                          check=True)
+                           str(tokens), kv_cache], input="\0".join(prompts),
+                          capture_output=True, text=True, check=True)
     cells, rss = map(int, proc.stdout.split())
     from gguf import GGUFReader
 
@@ -189,9 +190,10 @@ def bench_memory(model: Path, prompts: list[str], parallel: int, ctx: int, token
     width = int(meta[f"{arch}.embedding_length"][0])
     head_dim = width // int(meta[f"{arch}.attention.head_count"][0])
     kv_bytes = cells * layers * 2 * heads_kv * head_dim * 2  # K and V, f16
+    kv_bytes = int(kv_bytes * (34 / 64 if kv_cache == "q8_0" else 1))
     size = model.stat().st_size
     budget = size + kv_bytes + 300 * 2**20
-    print(f"\npeak RSS at --parallel {parallel}, ctx {ctx} per unit ({cells} KV cells): "
+    print(f"\npeak RSS at --parallel {parallel}, ctx {ctx} per unit ({cells} {kv_cache} KV cells): "
           f"{rss / 2**20:.0f} MiB; file {size / 2**20:.0f} MiB + KV {kv_bytes / 2**20:.0f} MiB "
           f"+ 300 MiB = {budget / 2**20:.0f} MiB -> {'within' if rss <= budget else 'OVER'} budget")
 
@@ -207,7 +209,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--deterministic", action="store_true")
     parser.add_argument("--ceiling", action="store_true")
-    parser.add_argument("--kv-cache", choices=["f16", "q8_0"], default="f16")
+    parser.add_argument("--kv-cache", default="f16", help="f16, q8_0, or both: f16,q8_0")
+    parser.add_argument("--no-sequential", action="store_true",
+                        help="skip the naive script (when only llamax's figures are wanted)")
     parser.add_argument("--streaming", action="store_true")
     parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
@@ -218,37 +222,41 @@ def main() -> None:
           f"{args.tokens} tokens, {args.threads} threads, {os.cpu_count()} CPUs")
 
     ns = list(map(int, args.parallel.split(",")))
+    kvs = args.kv_cache.split(",")
+    configs = [(n, kv) for n in ns for kv in kvs]
     runs: dict[str, list[float]] = {}
     for r in range(args.rounds):  # alternating, so drifts of the machine hit all alike
-        runs.setdefault("sequential", []).append(
-            run_sequential(model, prompts, args.tokens, args.threads, args.ctx))
-        for n in ns:
-            runs.setdefault(f"n{n}", []).append(run_llamax(
-                model, prompts, args.tokens, args.threads, args.ctx, n, args.deterministic,
-                args.kv_cache))
+        if not args.no_sequential:
+            runs.setdefault("sequential", []).append(
+                run_sequential(model, prompts, args.tokens, args.threads, args.ctx))
+        for n, kv in configs:
+            runs.setdefault(f"n{n} {kv}", []).append(run_llamax(
+                model, prompts, args.tokens, args.threads, args.ctx, n, args.deterministic, kv))
         print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in runs.items()),
               flush=True)
     best = ceiling(model, prompts, args.tokens, args.threads, args.ctx, ns,
                    args.deterministic) if args.ceiling else {}
-    base = statistics.median(runs["sequential"])
+    base = statistics.median(runs["sequential"]) if "sequential" in runs else None
     mode = "--deterministic" if args.deterministic else "fast kernels"
-    mode += ", q8_0 KV cache" if args.kv_cache == "q8_0" else ""
-    print(f"\n| configuration | units/s | ratio |{' share of ceiling |' if best else ''}")
+    print(f"\n| configuration | units/s | ratio to sequential |"
+          f"{' share of ceiling |' if best else ''}")
     print(f"|---|---|---|{'---|' if best else ''}")
-    print(f"| sequential (create_completion per unit) | {args.units / base:.2f} | 1.00 |"
-          f"{' |' if best else ''}")
-    for n in ns:
-        seconds = statistics.median(runs[f"n{n}"])
+    if base:
+        print(f"| sequential (create_completion per unit) | {args.units / base:.2f} | 1.00 |"
+              f"{' |' if best else ''}")
+    for n, kv in configs:
+        seconds = statistics.median(runs[f"n{n} {kv}"])
         share = f" {best[n] / seconds:.0%} of {args.units / best[n]:.2f} |" if best else ""
-        print(f"| llamax --parallel {n} ({mode}) | {args.units / seconds:.2f} | "
-              f"{base / seconds:.2f} |{share}")
+        ratio = f"{base / seconds:.2f}" if base else "-"
+        print(f"| llamax --parallel {n} ({mode}, {kv} KV) | {args.units / seconds:.2f} | "
+              f"{ratio} |{share}")
     if args.streaming:
         short, long = bench_streaming(model, args.threads)
         print(f"\nstreaming: {short:.1f} tok/s at 50 tokens, {long:.1f} at 1000: "
               f"ratio {long / short:.3f} (goal >= 0.9)")
     if args.memory:
-        bench_memory(model, prompts[:32], max(map(int, args.parallel.split(","))), args.ctx,
-                     args.tokens)
+        for kv in kvs:
+            bench_memory(model, prompts[:32], max(ns), args.ctx, args.tokens, kv)
 
 
 if __name__ == "__main__":

@@ -273,6 +273,10 @@ app.add_typer(cli_admin.models_app, name="models")
 app.add_typer(cli_admin.config_app, name="config")
 app.command(short_help="Check versions, backends, devices, memory and models.")(
     guarded(cli_admin.doctor))
+from llamax_cli import cli_eval  # noqa: E402
+
+app.command("eval", short_help="Score translations: chrF, chrF++, BLEU, spBLEU (sacrebleu).")(
+    guarded(cli_eval.eval_command))
 for _group in (cli_admin.models_app, cli_admin.config_app):
     for _command in _group.registered_commands:
         _command.callback = guarded(_command.callback)

@@ -48,3 +48,16 @@ def test_repacking_is_paid_for_only_by_big_enough_jobs(gemma_path, monkeypatch):
     assert kernels.repack_pays(gemma_path, None)  # open-ended: a server
     monkeypatch.setattr(kernels, "repack_share", lambda path: 0.0)
     assert not kernels.repack_pays(gemma_path, None)  # nothing to repack
+
+
+def test_verbose_shows_the_load_time_and_every_kernel_choice(llamax):
+    proc = llamax("translate", "--from", "en", "--to", "fr", "-t", "Hello", "--max-tokens", "4",
+                  "--verbose", "--no-server")
+    line = next(row for row in proc.stderr.decode().splitlines()
+                if row.startswith("llamax: loaded "))
+    assert " s; fast kernels: repacked weights off" in line and "--parallel 1" in line
+    proc = llamax("translate", "--from", "en", "--to", "fr", "-t", "Hello", "--max-tokens", "4",
+                  "--verbose", "--no-server", "--deterministic")
+    line = next(row for row in proc.stderr.decode().splitlines()
+                if row.startswith("llamax: loaded "))
+    assert "deterministic kernels" in line and "per-sequence KV cache" in line
