@@ -69,6 +69,23 @@ def _gpu_hint() -> str | None:
     return None
 
 
+def _devices(system: dict) -> list[tuple[str, str]]:
+    facts = []
+    for dev in system["devices"]:
+        memory = f", {dev['free'] / 2**30:.1f} of {dev['total'] / 2**30:.1f} GiB free" \
+            if dev["kind"] != "cpu" and dev["total"] else ""
+        facts.append((f"device {dev['name']}", f"{dev['description']} ({dev['kind']}{memory})"))
+    return facts
+
+
+def _kernels(system: dict) -> str:
+    deterministic, source = config.get("deterministic")
+    gpu_layers, _ = config.get("gpu_layers")
+    return (policy(bool(deterministic), config.get("repack")[0],
+                   not system["gpu_offload"] or gpu_layers == 0)
+            + ("" if source == "default" else f" ({source})"))
+
+
 def diagnose(check_hub: bool = True) -> Report:
     from llamax_cli import hub
 
@@ -83,17 +100,10 @@ def diagnose(check_hub: bool = True) -> Report:
         ("backend", "GPU offload: " + ("yes" if system["gpu_offload"] else "no (CPU only)")),
         ("CPU features", system["system_info"]),
     ]
-    for dev in system["devices"]:
-        memory = f", {dev['free'] / 2**30:.1f} of {dev['total'] / 2**30:.1f} GiB free" \
-            if dev["kind"] != "cpu" and dev["total"] else ""
-        report.facts.append((f"device {dev['name']}", f"{dev['description']} ({dev['kind']}{memory})"))
+    report.facts += _devices(system)
     ram = available_ram()
     threads, source = config.get("threads")
-    deterministic, det_source = config.get("deterministic")
-    gpu_layers, _ = config.get("gpu_layers")
-    report.facts.append(("kernels", policy(bool(deterministic), config.get("repack")[0],
-                                           not system["gpu_offload"] or gpu_layers == 0)
-                         + ("" if det_source == "default" else f" ({det_source})")))
+    report.facts.append(("kernels", _kernels(system)))
     report.facts += [
         ("memory", f"{ram / 2**30:.1f} GiB available"),
         ("threads", f"{threads or default_threads()} ({source}; {os.cpu_count()} logical CPUs)"),
@@ -157,8 +167,10 @@ def _probe_remote(api_base: str, report: Report) -> str:
     try:
         ctx = f"context {engine.n_ctx}" + ("" if engine.server_ctx else " (not reported; "
                                            "llamax assumes --ctx or 2048)")
+        features = engine.probe_features()
         return (f"{api_base}: reachable, model {engine.model}, {ctx}, "
                 f"{'tokenizes' if engine.tokenizes else 'no tokenizer (token counts estimated)'}"
-                f"{', API key set' if key else ''}")
+                + "".join(f", {name}: {'yes' if ok else 'no'}" for name, ok in features.items())
+                + (", API key set" if key else ""))
     finally:
         engine.close()

@@ -101,6 +101,8 @@ def test_verbose_names_the_engine_it_probed(llamax, reference):
     assert_finished(proc)
     err = proc.stderr.decode()
     assert f"remote engine {reference.url}, model " in err and "server tokenizer" in err
+    # Probed, not assumed: llama-cpp-python's server gives logprobs, and one choice per prompt.
+    assert "n-best: no, logprobs: yes" in err
 
 
 def test_an_unreachable_server_is_one_line_naming_the_url(llamax):
@@ -225,6 +227,23 @@ def test_doctor_reports_the_configured_remote_engine(llamax, reference):
     line = next(row for row in proc.stdout.decode().splitlines()
                 if row.startswith("remote engine"))
     assert f"{reference.url}: reachable, model " in line and "tokenizes" in line
+    assert "n-best: no, logprobs: yes" in line
     down = f"http://127.0.0.1:{free_port()}/v1"
     out = llamax("doctor", "--offline", env={"LLAMAX_API_BASE": down}).stdout.decode()
     assert f"{down}: not usable" in out and "connection refused" in out
+
+
+def test_llamax_serve_fronts_a_remote_engine_with_the_libretranslate_api(reference, cli_env,
+                                                                        tmp_path):
+    srv = Server({**cli_env, "LLAMAX_MODEL": ""}, tmp_path, "--api-base", reference.url)
+    try:
+        status, answer = request(srv.url + "/translate", {
+            "q": ["The museum opens at nine.", "Good morning."], "source": "en", "target": "fr"})
+        assert status == 200 and len(answer["translatedText"]) == 2
+        assert all(text.strip() for text in answer["translatedText"])
+        assert request(srv.url + "/v1/models")[1]["data"][0]["id"] == str(
+            reference.proc.args[reference.proc.args.index("--model") + 1])
+    finally:
+        code, err = srv.stop()
+        assert code == 0, err
+    assert "serving " in err and f"from {reference.url}" in err

@@ -82,6 +82,7 @@ def open_remote(target: tuple[str, Optional[str]], settings: dict, *, note, verb
                           patience=float(settings.get("remote_timeout") or 60),
                           n_ctx=settings.get("ctx"), max_waiting=max_waiting, note=note)
     if verbose:
+        engine.probe_features()
         note(engine.describe())
     return engine
 

@@ -168,14 +168,35 @@ class OpenAIServer:
                 continue
         return None
 
+    def features(self, model: str) -> dict:
+        """Optional features, tried with one-token requests: n-best by beam search (vLLM's
+        `use_beam_search` with `n`) and token logprobs (for scores)."""
+        probe = {"model": model, "prompt": "Hello", "max_tokens": 1, "temperature": 0}
+        found = {}
+        for name, extra, works in (
+                ("n-best", {"n": 2, "best_of": 2, "use_beam_search": True},
+                 lambda data: len(data.get("choices") or []) == 2),
+                ("logprobs", {"logprobs": 1},
+                 lambda data: bool(((data.get("choices") or [{}])[0].get("logprobs") or {})
+                                   .get("token_logprobs")))):
+            try:
+                response = self.http.post(f"{self.api_base}/completions",
+                                          json={**probe, **extra}, timeout=60)
+                found[name] = response.status_code == 200 and works(response.json())
+            except (httpx.HTTPError, ValueError, AttributeError, TypeError):
+                found[name] = False
+        return found
+
     # -- completions ---------------------------------------------------------------------
 
     def stream(self, body: dict) -> Iterator[Chunk]:
         """One streamed completion. Raises Unavailable, TooLong or LlamaxError; a stream cut
         midway raises httpx.TransportError after the chunks it delivered."""
         url = f"{self.api_base}/completions"
+        # A queued request may wait long for its first token on a busy server; ten minutes
+        # without a byte is a hung one (then retried, and given up after `patience`).
         with self.http.stream("POST", url, json={**body, "stream": True},
-                              timeout=httpx.Timeout(None, connect=10.0)) as response:
+                              timeout=httpx.Timeout(600.0, connect=10.0)) as response:
             self._check(response, url)
             for line in response.iter_lines():
                 if not line.startswith("data:"):

@@ -75,12 +75,20 @@ class RemoteEngine:
         self.n_ctx = self.server_ctx or n_ctx or DEFAULT_REMOTE_CTX
         self._count = self.server.tokenizer(model)
         self.tokenizes = self._count is not None
+        self.features: dict = {}  # probed on request (probe_features): nothing uses them yet
+
+    def probe_features(self) -> dict:
+        """n-best (beam search) and logprobs, where the server offers them; llamax's own
+        --beams/--alternatives will use them, so for now they are only reported."""
+        self.features = self.server.features(self.model)
+        return self.features
 
     def describe(self) -> str:
         ctx = f"context {self.n_ctx}" + ("" if self.server_ctx else " (assumed)")
         tokens = "server tokenizer" if self.tokenizes else "estimated token counts"
+        extra = "".join(f", {name}: {'yes' if ok else 'no'}" for name, ok in self.features.items())
         return (f"remote engine {self.api_base}, model {self.model}, {ctx}, {tokens}, "
-                f"{self.n_parallel} requests at once")
+                f"{self.n_parallel} requests at once{extra}")
 
     # -- tokens ---------------------------------------------------------------------------
 
