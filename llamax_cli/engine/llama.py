@@ -129,27 +129,7 @@ class LlamaEngine:
         self.n_vocab = lib.llama_vocab_n_tokens(self._vocab)
 
         threads = n_threads or default_threads()
-        n_ctx_train = lib.llama_model_n_ctx_train(self._model)
-        cparams = lib.llama_context_default_params()
-        per_sequence = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
-        # One sequence per parallel slot plus one holding the shared prompt prefix. Fast: one
-        # KV cache for all, so any mix of prompts and decode steps is one micro-batch, and a
-        # prefix copy only tags cells. Deterministic: each in its own KV stream, so its cells
-        # sit in the same order whatever runs beside it (a shared cache interleaves them, and
-        # attention sums come out different in the last bits).
-        cparams.n_seq_max = n_parallel + 1
-        cparams.kv_unified = self.plan.unified_kv
-        cparams.n_ctx = per_sequence * cparams.n_seq_max
-        cparams.n_batch = cparams.n_ubatch = n_batch
-        cparams.n_threads = cparams.n_threads_batch = threads
-        cparams.no_perf = True
-        if kv_cache == "q8_0":
-            # Half the KV memory per cell, so more slots fit; llama.cpp needs flash attention
-            # for a quantized V cache (its "auto" turns it on; --deterministic refuses q8_0).
-            cparams.type_k = cparams.type_v = lib.GGML_TYPE_Q8_0
-        if self.plan.flash_attn is not None:
-            cparams.flash_attn_type = (lib.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.plan.flash_attn
-                                       else lib.LLAMA_FLASH_ATTN_TYPE_DISABLED)
+        cparams = self._context_params(n_ctx, n_parallel, n_batch, threads, kv_cache)
         self._ctx = lib.llama_init_from_model(self._model, cparams)
         if not self._ctx:
             lib.llama_model_free(self._model)
@@ -177,6 +157,32 @@ class LlamaEngine:
         # From here on only the scheduler's thread decodes; callers submit and read events.
         self.scheduler = Scheduler(self, max_waiting)
         self.scheduler.start()
+
+    def _context_params(self, n_ctx: int, n_parallel: int, n_batch: int, threads: int,
+                        kv_cache: str):
+        lib = self._lib
+        n_ctx_train = lib.llama_model_n_ctx_train(self._model)
+        cparams = lib.llama_context_default_params()
+        per_sequence = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
+        # One sequence per parallel slot plus one holding the shared prompt prefix. Fast: one
+        # KV cache for all, so any mix of prompts and decode steps is one micro-batch, and a
+        # prefix copy only tags cells. Deterministic: each in its own KV stream, so its cells
+        # sit in the same order whatever runs beside it (a shared cache interleaves them, and
+        # attention sums come out different in the last bits).
+        cparams.n_seq_max = n_parallel + 1
+        cparams.kv_unified = self.plan.unified_kv
+        cparams.n_ctx = per_sequence * cparams.n_seq_max
+        cparams.n_batch = cparams.n_ubatch = n_batch
+        cparams.n_threads = cparams.n_threads_batch = threads
+        cparams.no_perf = True
+        if kv_cache == "q8_0":
+            # Half the KV memory per cell, so more slots fit; llama.cpp needs flash attention
+            # for a quantized V cache (its "auto" turns it on; --deterministic refuses q8_0).
+            cparams.type_k = cparams.type_v = lib.GGML_TYPE_Q8_0
+        if self.plan.flash_attn is not None:
+            cparams.flash_attn_type = (lib.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.plan.flash_attn
+                                       else lib.LLAMA_FLASH_ATTN_TYPE_DISABLED)
+        return cparams
 
     @staticmethod
     def _load_error(default: str = "the file is corrupt, truncated or not a model") -> str:
