@@ -70,7 +70,8 @@ def request(url: str, data=None, headers=None, method=None, timeout=300):
 @pytest.fixture(scope="module")
 def server_env(tmp_path_factory, gemma_path):
     home = tmp_path_factory.mktemp("serve-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLAMAX_", "HF_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LLAMAX_", "HF_")) and k != "GGML_CPU_TILED_MM"}
     env.update({"LLAMAX_MODEL": str(gemma_path), "HF_HUB_OFFLINE": "1",
                 "HF_HOME": str(home / "hf"), "XDG_CONFIG_HOME": str(home / "config"),
                 "XDG_CACHE_HOME": str(home / "cache"), "PYTHONUNBUFFERED": "1"})
