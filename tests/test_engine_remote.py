@@ -245,5 +245,5 @@ def test_llamax_serve_fronts_a_remote_engine_with_the_libretranslate_api(referen
             reference.proc.args[reference.proc.args.index("--model") + 1])
     finally:
         code, err = srv.stop()
-        assert code == 0, err
+        assert code in (0, 143) and "Traceback" not in err, err
     assert "serving " in err and f"from {reference.url}" in err

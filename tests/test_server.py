@@ -80,8 +80,9 @@ def server_env(tmp_path_factory, gemma_path):
 
 @pytest.fixture(scope="module")
 def server(server_env, tmp_path_factory):
+    # --deterministic: a CLI run through it must give the bytes of a local run (below).
     srv = Server(server_env, tmp_path_factory.mktemp("serve"), "--queue", "8",
-                 "--char-limit", "400", "--batch-limit", "4")
+                 "--char-limit", "400", "--batch-limit", "4", "--deterministic")
     yield srv
     srv.stop()
 
@@ -222,7 +223,8 @@ def test_api_keys_are_required_when_given(server_env, tmp_path):
 def test_cli_with_server_matches_a_local_run(server, llamax, tmp_path):
     (tmp_path / "doc.md").write_text("# A title\n\nGood morning, my friend.\n\n"
                                      "- The weather is lovely today.\n- See you `soon`.\n")
-    args = ("translate", "--from", "en", "--to", "fr", "--max-tokens", "16")
+    # Byte-identical needs batch-invariant kernels on both sides (the server's too).
+    args = ("translate", "--from", "en", "--to", "fr", "--max-tokens", "16", "--deterministic")
     local = llamax(*args, "--json", "--no-server", "doc.md")
     remote = llamax(*args, "--json", "--server", server.url, "doc.md")
     assert_finished(local)
