@@ -11,7 +11,7 @@ import typer
 
 def eval_command(
     table: Optional[Path] = typer.Argument(
-        None, metavar="[TABLE]", help="A TSV (with a header) or JSONL file with 'source' or "
+        None, metavar="TABLE", help="A TSV (with a header) or JSONL file with 'source' or "
                                       "'hypothesis', 'reference', and optionally 'from'/'to'."),
     hyp: List[Path] = typer.Option([], "--hyp", help="Hypotheses, one a line (repeatable)."),
     ref: List[Path] = typer.Option([], "--ref", help="References, one a line (repeatable, "
