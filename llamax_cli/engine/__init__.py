@@ -8,6 +8,7 @@ once. Nothing outside this package imports llama_cpp.
 
 from __future__ import annotations
 
+import queue
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence
 
@@ -53,3 +54,16 @@ class Engine(Protocol):
     def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]: ...
 
     def close(self) -> None: ...
+
+
+def next_event(events: queue.SimpleQueue) -> Event:
+    """The next event of a caller's queue, raising an exception the engine put there."""
+    while True:
+        try:
+            # A timeout keeps the wait interruptible by Ctrl-C and SIGTERM on every platform.
+            item = events.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if isinstance(item, BaseException):
+            raise item
+        return item

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.engine import Event, Request, Sampling, next_event
 from llamax_cli.engine.kernels import plan
 from llamax_cli.errors import LlamaxError
 
@@ -293,7 +293,7 @@ class LlamaEngine:
                     outstanding += 1
                 if not outstanding:
                     return
-                event = _next_event(client)
+                event = next_event(client.events)
                 if event.done:
                     outstanding -= 1
                 yield event
@@ -316,20 +316,6 @@ class LlamaEngine:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _next_event(client) -> Event:
-    import queue
-
-    while True:
-        try:
-            # A timeout keeps the wait interruptible by Ctrl-C and SIGTERM on every platform.
-            item = client.events.get(timeout=0.5)
-        except queue.Empty:
-            continue
-        if isinstance(item, BaseException):
-            raise item
-        return item
 
 
 def system_report() -> dict:

@@ -20,7 +20,7 @@ import queue
 import threading
 from typing import Callable, Iterator, Optional, Sequence
 
-from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.engine import Event, Request, Sampling, next_event
 from llamax_cli.engine.openai_http import OpenAIServer, TooLong
 from llamax_cli.errors import Busy, LlamaxError
 from llamax_cli.prompt import ResponseFilter
@@ -122,7 +122,7 @@ class RemoteEngine:
                     outstanding += 1
                 if not outstanding:
                     return
-                event = _next_event(caller)
+                event = next_event(caller.events)
                 if event.done:
                     outstanding -= 1
                 yield event
@@ -213,15 +213,3 @@ class RemoteEngine:
             reason = "too-long"
         return Event(index, "", done=True, finish_reason=reason,
                      n_prompt_tokens=state["prompt_tokens"], n_tokens=state["n"])
-
-
-def _next_event(caller: _Caller) -> Event:
-    while True:
-        try:
-            # A timeout keeps the wait interruptible by Ctrl-C and SIGTERM on every platform.
-            item = caller.events.get(timeout=0.5)
-        except queue.Empty:
-            continue
-        if isinstance(item, BaseException):
-            raise item
-        return item
