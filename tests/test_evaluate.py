@@ -40,7 +40,9 @@ def files(tmp_path):
 
 
 def test_scores_equal_sacrebleus_own_and_spbleu_is_skipped_offline(llamax, files):
-    proc = llamax("eval", "--hyp", "hyp.txt", "--ref", "ref.txt", "--json")
+    # An empty sacrebleu home: no cached tokenizer model, whatever this machine has cached.
+    proc = llamax("eval", "--hyp", "hyp.txt", "--ref", "ref.txt", "--json",
+                  env={"SACREBLEU": str(files / "empty-sacrebleu")})
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     expected = sacrebleu_scores(HYP, REF)
