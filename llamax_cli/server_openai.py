@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from llamax_cli.engine import Request as EngineRequest
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import Busy, LlamaxError
+from llamax_cli.server_stream import hand_over
 
 _END = object()
 _FINISH = {"eog": "stop", "stop": "stop", "length": "length"}
@@ -146,12 +147,7 @@ def _generate(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines, 
     text, reason, usage = [], "stop", {}
 
     def put(item) -> None:
-        while not cancel.is_set():
-            try:
-                lines.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+        hand_over(lines, item, cancel)
 
     def chunk(piece: str, finish=None) -> None:
         text.append(piece)

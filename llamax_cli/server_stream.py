@@ -50,13 +50,7 @@ def add_stream_route(app, api) -> None:
         cancel = threading.Event()
 
         def emit(item) -> None:
-            """Hand a line to the response; once the client is gone, drop it instead."""
-            while not cancel.is_set():
-                try:
-                    lines.put(item, timeout=0.5)
-                    return
-                except queue.Full:
-                    continue
+            hand_over(lines, item, cancel)
 
         def work():
             try:
@@ -90,6 +84,16 @@ def add_stream_route(app, api) -> None:
                 cancel.set()
 
         return StreamingResponse(body(), media_type="application/x-ndjson")
+
+
+def hand_over(lines: queue.Queue, item, cancel: threading.Event) -> None:
+    """Hand an item to a response's queue; once the client is gone, drop it instead."""
+    while not cancel.is_set():
+        try:
+            lines.put(item, timeout=0.5)
+            return
+        except queue.Full:
+            continue
 
 
 def _line(piece) -> str:

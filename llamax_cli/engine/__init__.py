@@ -67,3 +67,25 @@ def next_event(events: queue.SimpleQueue) -> Event:
         if isinstance(item, BaseException):
             raise item
         return item
+
+
+def drive(requests: list, submit: Callable[[int, Request], None], events: queue.SimpleQueue,
+          cancel: Callable[[int], None]) -> Iterator[Event]:
+    """An engine's `generate` loop: submit each request as the list grows (the caller may
+    append while this runs), yield events until all are done; on exit, however early,
+    `cancel(outstanding)` frees what is left."""
+    submitted = outstanding = 0
+    try:
+        while True:
+            while submitted < len(requests):
+                submit(submitted, requests[submitted])
+                submitted += 1
+                outstanding += 1
+            if not outstanding:
+                return
+            event = next_event(events)
+            if event.done:
+                outstanding -= 1
+            yield event
+    finally:
+        cancel(outstanding)

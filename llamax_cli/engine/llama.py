@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from llamax_cli.engine import Event, Request, Sampling, next_event
+from llamax_cli.engine import Event, Request, Sampling, drive
 from llamax_cli.engine.kernels import plan
 from llamax_cli.errors import LlamaxError
 
@@ -284,22 +284,13 @@ class LlamaEngine:
         scheduler = self.scheduler
         if scheduler is None:
             raise LlamaxError("the engine is closed")
-        submitted = outstanding = 0
-        try:
-            while True:
-                while submitted < len(requests):
-                    scheduler.submit(client, submitted, requests[submitted])
-                    submitted += 1
-                    outstanding += 1
-                if not outstanding:
-                    return
-                event = next_event(client.events)
-                if event.done:
-                    outstanding -= 1
-                yield event
-        finally:
+
+        def cancel(outstanding: int) -> None:
             if outstanding:  # the scheduler may be stopped already: then nothing is left
                 scheduler.cancel(client)
+
+        yield from drive(requests, lambda i, r: scheduler.submit(client, i, r), client.events,
+                         cancel)
 
     def close(self) -> None:
         if getattr(self, "scheduler", None) is not None:

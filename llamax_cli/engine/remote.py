@@ -20,7 +20,7 @@ import queue
 import threading
 from typing import Callable, Iterator, Optional, Sequence
 
-from llamax_cli.engine import Event, Request, Sampling, next_event
+from llamax_cli.engine import Event, Request, Sampling, drive
 from llamax_cli.engine.openai_http import OpenAIServer, TooLong
 from llamax_cli.errors import Busy, LlamaxError
 from llamax_cli.prompt import ResponseFilter
@@ -113,21 +113,8 @@ class RemoteEngine:
         if not isinstance(requests, list):
             requests = list(requests)
         caller = _Caller(sampling)
-        submitted = outstanding = 0
-        try:
-            while True:
-                while submitted < len(requests):
-                    self._submit(caller, submitted, requests[submitted])
-                    submitted += 1
-                    outstanding += 1
-                if not outstanding:
-                    return
-                event = next_event(caller.events)
-                if event.done:
-                    outstanding -= 1
-                yield event
-        finally:
-            caller.cancelled = True
+        yield from drive(requests, lambda i, r: self._submit(caller, i, r), caller.events,
+                         lambda outstanding: setattr(caller, "cancelled", True))
 
     def _submit(self, caller: _Caller, index: int, request: Request) -> None:
         with self._cond:
