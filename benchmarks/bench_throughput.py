@@ -3,6 +3,7 @@
     python benchmarks/bench_throughput.py [--model PATH] [--units 200] [--tokens 24]
                                           [--parallel 1,2,4,8] [--rounds 3] [--deterministic]
                                           [--ceiling] [--streaming] [--memory]
+                                          [--sampling auto|host|device|host,device]
 
 Every configuration translates the same units (sentences of a generated 200-line document)
 from English to French, generating exactly --tokens tokens per unit (end-of-generation is
@@ -13,7 +14,9 @@ ignored), so the work is identical and only the engine differs:
 - llamax --parallel N: llamax's engine, N units decoded together, shared prefix evaluated once.
 
 Reported: median units/s of each over --rounds alternating rounds, and the ratio to
-sequential. With --ceiling, also what the machine allows at each N: the units' prompt tokens
+sequential, and output tok/s with its ratio to the smallest N. --sampling says where greedy
+tokens are picked (auto: llamax's default, on the device for a GPU; host,device: both, side by
+side). With --ceiling, also what the machine allows at each N: the units' prompt tokens
 at the prefill rate plus their output tokens at the N-row decode rate, both measured here
 with one llama_decode each (the issue's definition), and llamax's share of it. With --streaming,
 single-stream tok/s at 1,000 output tokens against 50 (the cost of a long output). With
@@ -76,9 +79,11 @@ def run_sequential(model: Path, prompts: list[str], tokens: int, threads: int, c
 
 
 def run_llamax(model: Path, prompts: list[str], tokens: int, threads: int, ctx: int,
-               parallel: int, deterministic: bool = False, kv_cache: str = "f16") -> float:
+               parallel: int, deterministic: bool = False, kv_cache: str = "f16",
+               sampling: str = "auto") -> float:
+    device = {"auto": None, "host": False, "device": True}[sampling]
     with LlamaEngine(model, n_ctx=ctx, n_threads=threads, n_parallel=parallel,
-                     deterministic=deterministic, kv_cache=kv_cache,
+                     deterministic=deterministic, kv_cache=kv_cache, device_sampling=device,
                      expected_tokens=len(prompts) * tokens) as engine:
         list(engine.generate([Request(prompts[0], 2)], Sampling()))  # warm up
         start = time.perf_counter()
@@ -212,6 +217,7 @@ def main() -> None:
     parser.add_argument("--kv-cache", default="f16", help="f16, q8_0, or both: f16,q8_0")
     parser.add_argument("--no-sequential", action="store_true",
                         help="skip the naive script (when only llamax's figures are wanted)")
+    parser.add_argument("--sampling", default="auto", help="auto, host, device, or host,device")
     parser.add_argument("--streaming", action="store_true")
     parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
@@ -223,33 +229,37 @@ def main() -> None:
 
     ns = list(map(int, args.parallel.split(",")))
     kvs = args.kv_cache.split(",")
-    configs = [(n, kv) for n in ns for kv in kvs]
+    samplings = args.sampling.split(",")
+    configs = [(n, kv, smp) for n in ns for kv in kvs for smp in samplings]
     runs: dict[str, list[float]] = {}
     for r in range(args.rounds):  # alternating, so drifts of the machine hit all alike
         if not args.no_sequential:
             runs.setdefault("sequential", []).append(
                 run_sequential(model, prompts, args.tokens, args.threads, args.ctx))
-        for n, kv in configs:
-            runs.setdefault(f"n{n} {kv}", []).append(run_llamax(
-                model, prompts, args.tokens, args.threads, args.ctx, n, args.deterministic, kv))
+        for n, kv, smp in configs:
+            runs.setdefault(f"n{n} {kv} {smp}", []).append(run_llamax(
+                model, prompts, args.tokens, args.threads, args.ctx, n, args.deterministic, kv,
+                smp))
         print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in runs.items()),
               flush=True)
     best = ceiling(model, prompts, args.tokens, args.threads, args.ctx, ns,
                    args.deterministic) if args.ceiling else {}
     base = statistics.median(runs["sequential"]) if "sequential" in runs else None
     mode = "--deterministic" if args.deterministic else "fast kernels"
-    print(f"\n| configuration | units/s | ratio to sequential |"
+    print(f"\n| configuration | units/s | ratio to sequential | output tok/s | ratio to N={ns[0]} |"
           f"{' share of ceiling |' if best else ''}")
-    print(f"|---|---|---|{'---|' if best else ''}")
+    print(f"|---|---|---|---|---|{'---|' if best else ''}")
     if base:
-        print(f"| sequential (create_completion per unit) | {args.units / base:.2f} | 1.00 |"
-              f"{' |' if best else ''}")
-    for n, kv in configs:
-        seconds = statistics.median(runs[f"n{n} {kv}"])
+        print(f"| sequential (create_completion per unit) | {args.units / base:.2f} | 1.00 | "
+              f"{args.units * args.tokens / base:.1f} | - |{' |' if best else ''}")
+    for n, kv, smp in configs:
+        seconds = statistics.median(runs[f"n{n} {kv} {smp}"])
+        first = statistics.median(runs[f"n{ns[0]} {kv} {smp}"])
         share = f" {best[n] / seconds:.0%} of {args.units / best[n]:.2f} |" if best else ""
         ratio = f"{base / seconds:.2f}" if base else "-"
-        print(f"| llamax --parallel {n} ({mode}, {kv} KV) | {args.units / seconds:.2f} | "
-              f"{ratio} |{share}")
+        picks = "" if smp == "auto" else f", greedy picks on the {smp}"
+        print(f"| llamax --parallel {n} ({mode}, {kv} KV{picks}) | {args.units / seconds:.2f} | "
+              f"{ratio} | {args.units * args.tokens / seconds:.1f} | {first / seconds:.2f} |{share}")
     if args.streaming:
         short, long = bench_streaming(model, args.threads)
         print(f"\nstreaming: {short:.1f} tok/s at 50 tokens, {long:.1f} at 1000: "

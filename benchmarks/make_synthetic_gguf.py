@@ -7,6 +7,9 @@ writing nonsense. The vocabulary comes from the vocab-only GGUFs in the llama-cp
 (`pip download llama-cpp-python --no-binary :all: --no-deps`, then
 `vendor/llama.cpp/models/ggml-vocab-llama-spm.gguf` for LLaMA-2, `-bpe` for LLaMA-3).
 Weights are Q4_0 (or Q8_0) blocks with a fixed small scale and random quants; norms are 1.
+`--quant Q4_K_M` writes K-quant blocks directly, each tensor in the type llama.cpp's own Q4_K_M
+quantizer gives it (checked against a file made with `--quant Q8_0 --requantize Q4_K_M`): no
+llama.cpp needed, so it can be written while llama.cpp builds.
 """
 
 from __future__ import annotations
@@ -25,14 +28,29 @@ SHAPES = {
 }
 
 
+# weights per block, bytes per block, and where the block's f16 scales sit (the rest is random)
+BLOCKS = {"Q4_0": (32, 18, [0]), "Q8_0": (32, 34, [0]),
+          "Q4_K": (256, 144, [0, 2]), "Q6_K": (256, 210, [208])}
+
+
 def _blocks(n_weights: int, quant: str, rng: np.random.Generator) -> np.ndarray:
-    """Raw bytes of n_weights quantized weights: f16 scale per 32, then the quants."""
-    n_blocks = n_weights // 32
-    per_block = {"Q4_0": 16, "Q8_0": 32}[quant]
-    out = np.empty((n_blocks, 2 + per_block), dtype=np.uint8)
-    out[:, :2] = np.frombuffer(np.float16(0.02).tobytes(), dtype=np.uint8)
-    out[:, 2:] = rng.integers(0, 256, size=(n_blocks, per_block), dtype=np.uint8)
+    """Raw bytes of n_weights quantized weights: random quants, small fixed f16 scales."""
+    per, size, scales = BLOCKS[quant]
+    out = rng.integers(0, 256, size=(n_weights // per, size), dtype=np.uint8)
+    scale = np.frombuffer(np.float16(0.02 if per == 32 else 0.001).tobytes(), dtype=np.uint8)
+    for at in scales:
+        out[:, at:at + 2] = scale
     return out
+
+
+def _q4_k_m_type(name: str, layer: int, layers: int) -> str:
+    """llama.cpp's Q4_K_M mix: Q6_K for output.weight and, in the layers its use_more_bits
+    picks, attn_v and ffn_down; Q4_K elsewhere."""
+    more_bits = (layer < layers // 8 or layer >= 7 * layers // 8
+                 or (layer - layers // 8) % 3 == 2)
+    if name == "output" or (name in ("attn_v", "ffn_down") and more_bits):
+        return "Q6_K"
+    return "Q4_K"
 
 
 def write(out: Path, shape: dict, vocab_path: Path, quant: str, seed: int = 0) -> None:
@@ -53,7 +71,8 @@ def write(out: Path, shape: dict, vocab_path: Path, quant: str, seed: int = 0) -
     writer.add_rope_dimension_count(head_dim)
     writer.add_layer_norm_rms_eps(1e-5)
     writer.add_file_type({"Q4_0": gguf.LlamaFileType.MOSTLY_Q4_0,
-                          "Q8_0": gguf.LlamaFileType.MOSTLY_Q8_0}[quant])
+                          "Q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,
+                          "Q4_K_M": gguf.LlamaFileType.MOSTLY_Q4_K_M}[quant])
     n_vocab = 0
     for field in vocab.fields.values():  # the tokenizer, copied as it is
         if not field.name.startswith("tokenizer."):
@@ -63,12 +82,16 @@ def write(out: Path, shape: dict, vocab_path: Path, quant: str, seed: int = 0) -
             n_vocab = len(value)
         writer.add_key_value(field.name, value, field.types[0],
                              sub_type=field.types[-1] if field.types[0] == gguf.GGUFValueType.ARRAY else None)
-    qtype = getattr(gguf.GGMLQuantizationType, quant)
-    bytes_per = {"Q4_0": 18, "Q8_0": 34}[quant]
 
     def matrix(name: str, rows: int, cols: int) -> None:
-        data = _blocks(rows * cols, quant, rng).reshape(rows, cols // 32 * bytes_per)
-        writer.add_tensor(name, data, raw_shape=(rows, cols // 32 * bytes_per), raw_dtype=qtype)
+        kind = quant
+        if quant == "Q4_K_M":
+            parts = name.split(".")
+            kind = _q4_k_m_type(parts[-2], int(parts[1]) if parts[0] == "blk" else -1, layers)
+        per, size, _ = BLOCKS[kind]
+        data = _blocks(rows * cols, kind, rng).reshape(rows, cols // per * size)
+        writer.add_tensor(name, data, raw_shape=(rows, cols // per * size),
+                          raw_dtype=getattr(gguf.GGMLQuantizationType, kind))
 
     def norm(name: str) -> None:
         writer.add_tensor(name, np.ones(w, dtype=np.float32))
@@ -114,7 +137,7 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--shape", choices=sorted(SHAPES), default="llamax2-7b")
     parser.add_argument("--vocab", type=Path, required=True)
-    parser.add_argument("--quant", choices=["Q4_0", "Q8_0"], default="Q4_0")
+    parser.add_argument("--quant", choices=["Q4_0", "Q8_0", "Q4_K_M"], default="Q4_0")
     parser.add_argument("--requantize", choices=sorted(FTYPES),
                         help="then requantize with llama.cpp (write --quant Q8_0 first)")
     args = parser.parse_args()

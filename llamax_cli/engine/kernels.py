@@ -54,6 +54,7 @@ class KernelPlan:
     max_rows: int | None  # most sequences in one decode batch (None: all)
     unified_kv: bool  # one KV cache shared by all sequences (mixed batches) or one per sequence
     tiled: bool  # ggml's tiled K-quant kernels are on and this model has such weights
+    device_sampling: bool = False  # greedy picks inside the graph (device_sampling.py)
 
     def describe(self) -> str:
         mode = "deterministic" if self.deterministic else "fast"
@@ -61,7 +62,8 @@ class KernelPlan:
         rows = f"at most {self.max_rows} rows per decode" if self.max_rows else "every row in one decode"
         return (f"{mode} kernels: repacked weights {'on' if self.repack else 'off'}, "
                 f"tiled K-quant matmul {'on' if self.tiled else 'off'}, flash attention {flash}, "
-                f"{'one shared' if self.unified_kv else 'per-sequence'} KV cache, {rows}")
+                f"{'one shared' if self.unified_kv else 'per-sequence'} KV cache, {rows}, "
+                f"greedy picks on the {'device' if self.device_sampling else 'host'}")
 
 
 def tiled_kernels_on(path: str | Path, deterministic: bool) -> bool:
@@ -95,18 +97,23 @@ def repack_pays(path: str | Path, expected_tokens: int | None) -> bool:
 
 
 def plan(path: str | Path, *, deterministic: bool, on_cpu: bool, repack: bool | None = None,
-         expected_tokens: int | None = None, flash_attn: bool | None = None) -> KernelPlan:
+         expected_tokens: int | None = None, flash_attn: bool | None = None,
+         device_sampling: bool | None = None) -> KernelPlan:
     """The kernels for this model and job. `repack` None: decide from `expected_tokens` (the
     tokens the job will generate; None: open-ended work, a server). `flash_attn` overrides llama.cpp's choice in fast mode
-    (benchmarks measure both)."""
+    (benchmarks measure both). `device_sampling` None: greedy picks on a GPU are made there
+    (device_sampling.py); on the CPU the host's one numpy argmax per step is as fast."""
+    if device_sampling is None:
+        device_sampling = not on_cpu
     if not on_cpu:  # the GPU backends have no repacked layouts nor this rounding issue
-        return KernelPlan(deterministic, False, None, None, not deterministic, False)
+        return KernelPlan(deterministic, False, None, None, not deterministic, False,
+                          device_sampling)
     tiled = tiled_kernels_on(path, deterministic)
     if deterministic:
-        return KernelPlan(True, False, False, 7 if tiled else None, False, tiled)
+        return KernelPlan(True, False, False, 7 if tiled else None, False, tiled, device_sampling)
     if repack is None:
         repack = repack_pays(path, expected_tokens)
-    return KernelPlan(False, repack, flash_attn, None, True, tiled)
+    return KernelPlan(False, repack, flash_attn, None, True, tiled, device_sampling)
 
 
 def policy(deterministic: bool, repack: bool | None, on_cpu: bool) -> str:

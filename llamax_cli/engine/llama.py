@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from llamax_cli.engine import Event, Request, Sampling, drive
+from llamax_cli.engine.device_sampling import DeviceGreedy
 from llamax_cli.engine.kernels import plan
 from llamax_cli.errors import LlamaxError
 
@@ -101,7 +102,8 @@ class LlamaEngine:
                  n_batch: int = 512, n_parallel: int = 1, verbose: bool = False,
                  max_waiting: int = 1_000_000, deterministic: bool = False,
                  repack: bool | None = None, expected_tokens: int | None = None,
-                 flash_attn: bool | None = None, kv_cache: str = "f16"):
+                 flash_attn: bool | None = None, kv_cache: str = "f16",
+                 device_sampling: bool | None = None):
         """`repack` None: repack the weights when `expected_tokens` (what the whole job will
         generate; None: open-ended, as a server) earn the load time back (kernels.py)."""
         path = Path(model_path)
@@ -118,7 +120,8 @@ class LlamaEngine:
         on_cpu = n_gpu_layers == 0 or not lib.llama_supports_gpu_offload()
         # Fast kernels, or batch-invariant ones (--deterministic): see kernels.py.
         self.plan = plan(path, deterministic=deterministic, on_cpu=on_cpu, repack=repack,
-                         expected_tokens=expected_tokens, flash_attn=flash_attn)
+                         expected_tokens=expected_tokens, flash_attn=flash_attn,
+                         device_sampling=device_sampling)
         mparams.use_extra_bufts = self.plan.repack
         self.max_rows = self.plan.max_rows
         started = time.perf_counter()
@@ -130,9 +133,16 @@ class LlamaEngine:
 
         threads = n_threads or default_threads()
         cparams = self._context_params(n_ctx, n_parallel, n_batch, threads, kv_cache)
+        self.device_greedy = DeviceGreedy(lib, n_parallel) if self.plan.device_sampling else None
+        if self.device_greedy:
+            self.device_greedy.attach_to(cparams)
         self._ctx = lib.llama_init_from_model(self._model, cparams)
+        if self.device_greedy:
+            self.device_greedy.bind(self._ctx)
         if not self._ctx:
             lib.llama_model_free(self._model)
+            if self.device_greedy:
+                self.device_greedy.free()
             raise LlamaxError(f"cannot create a context of {cparams.n_ctx} tokens: "
                               f"{self._load_error('out of memory?')}")
         self.n_ctx = lib.llama_n_ctx(self._ctx) // cparams.n_seq_max  # per sequence
@@ -301,6 +311,8 @@ class LlamaEngine:
             self._lib.llama_free(self._ctx)
             self._lib.llama_model_free(self._model)
             self._ctx = self._model = None
+            if self.device_greedy:
+                self.device_greedy.free()
 
     def __enter__(self) -> LlamaEngine:
         return self

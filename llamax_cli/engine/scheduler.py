@@ -233,6 +233,8 @@ class Scheduler(threading.Thread):
                 lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, -1, -1)
                 e.held[seq] = list(prefix)
         sampler = e._sampler(waiting.client.sampling, request, waiting.index)
+        if e.device_greedy:
+            e.device_greedy.use(seq, on_device=sampler is None)
         self.active[seq] = _Slot(seq, waiting.client, waiting.index, request, len(tokens),
                                  tokens[len(prefix):], len(prefix), max_new, sampler)
 
@@ -299,13 +301,17 @@ class Scheduler(threading.Thread):
         self._n_outputs = outputs
 
     def _sample(self, group: list[_Slot]) -> None:
-        """Each slot with a logits row samples its next token. Greedy rows take one argmax
+        """Each slot with a logits row samples its next token. Greedy rows read the device's
+        picks (device_sampling.py), or take one argmax
         over all the batch's logits rows at once (the C sampler would first copy the whole
         vocabulary into a candidates array per row: 262k entries for Gemma 3)."""
         e, lib = self.e, self.lib
         rows = [slot for slot in group if slot.row >= 0]
         greedy = [slot for slot in rows if slot.sampler is None]
-        if greedy:
+        if greedy and e.device_greedy:
+            for slot, token in zip(greedy, e.device_greedy.tokens([s.row for s in greedy])):
+                self._advance(slot, token)
+        elif greedy:
             logits = np.ctypeslib.as_array(lib.llama_get_logits(e._ctx),
                                            shape=(self._n_outputs, e.n_vocab))
             picks = logits[[slot.out for slot in greedy]].argmax(axis=1)
