@@ -105,6 +105,13 @@ def translate(
              "slower [default: fastest kernels]."),
     fmt: str = typer.Option("auto", "--format", "-f",
                             help="auto | text | markdown | srt (auto: by extension and content)."),
+    beams: Optional[int] = typer.Option(
+        None, "--beams", help="Beam search with N beams (1-16; 1 is greedy): usually better, "
+                              "about N times the work [default: 1]."),
+    alternatives: int = typer.Option(
+        0, "--alternatives", min=0, max=15,
+        help="Also give the K next-best distinct translations with their scores, in --json "
+             "(uses at least K+1 beams)."),
     yes: bool = typer.Option(False, "-y", "--yes",
                              help="Download the model if it is missing, without asking."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Nothing on stderr but errors."),
@@ -152,7 +159,8 @@ def translate(
         temperature=temperature, seed=seed, threads=threads, gpu_layers=gpu_layers, ctx=ctx,
         quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt, server=server,
         no_server=no_server, deterministic=deterministic, api_base=api_base, api_model=api_model,
-        remote_parallel=remote_parallel, remote_timeout=remote_timeout)
+        remote_parallel=remote_parallel, remote_timeout=remote_timeout, beams=beams,
+        alternatives=alternatives)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
@@ -224,6 +232,9 @@ def serve(
     ctx: Optional[int] = typer.Option(None, "--ctx", help="Context per unit in tokens."),
     parallel: Optional[int] = typer.Option(None, "--parallel", "-p",
                                            help="Units decoded at once, for all clients."),
+    beams: Optional[int] = typer.Option(
+        None, "--beams", help="Beam search width for every request (1: greedy); a request "
+                              "asking for K alternatives uses K+1 at least [default: 1]."),
     deterministic: Optional[bool] = typer.Option(
         None, "--deterministic", show_default=False,
         help="Batch-invariant kernels: a text's greedy translation does not depend on what "
@@ -261,7 +272,7 @@ def serve(
                                 ("deterministic", deterministic), ("kv_cache", None),
                                 ("api_base", api_base), ("api_model", api_model),
                                 ("remote_parallel", remote_parallel),
-                                ("remote_timeout", remote_timeout))})
+                                ("remote_timeout", remote_timeout), ("beams", beams))})
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
                limits=Limits(char_limit, batch_limit, queue), api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)

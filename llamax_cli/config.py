@@ -101,6 +101,7 @@ class Setting:
 # The smallest context that holds the LLaMAX prompt template (about 60-100 tokens with the
 # language names) and still leaves room for a piece of text and its translation.
 MIN_CTX = 256
+MAX_BEAMS = 16
 MAX_PARALLEL = 64  # llama.cpp allows 256 sequences; beyond 64 nothing was ever faster
 
 SETTINGS = {s.key: s for s in [
@@ -112,6 +113,8 @@ SETTINGS = {s.key: s for s in [
     Setting("ctx", _int, "context per unit in tokens: prompt and translation", MIN_CTX, 1 << 20,
             " (the prompt template alone takes about 100 tokens)"),
     Setting("parallel", _int, "units translated at once", 1, MAX_PARALLEL),
+    Setting("beams", _int, "beam search width (1: greedy); each unit then takes this many "
+                           "slots", 1, MAX_BEAMS),
     Setting("server", _url, "URL of a running `llamax serve` to translate with"),
     Setting("api_base", _url, "an OpenAI-compatible server to translate with (vLLM, "
                               "llama-server, Ollama), e.g. http://gpu-box:8000/v1"),

@@ -56,6 +56,8 @@ class TranslateJob:
     api_model: Optional[str] = None
     remote_parallel: Optional[int] = None
     remote_timeout: Optional[int] = None
+    beams: Optional[int] = None  # beam search width (None: the setting, else 1)
+    alternatives: int = 0  # other hypotheses per unit, in --json
 
 
 @dataclass
@@ -114,7 +116,7 @@ def engine_settings(job: TranslateJob) -> dict:
     return check_settings({key: config.value(key, getattr(job, key, None)) for key in
                            ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
                             "kv_cache", "api_base", "api_model", "remote_parallel",
-                            "remote_timeout")})
+                            "remote_timeout", "beams")})
 
 
 def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:
@@ -179,6 +181,9 @@ def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> l
 def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     _check_usage(job)
     settings = engine_settings(job)
+    # K alternatives need K + 1 beams at least: the translation is one of the hypotheses.
+    settings["beams"] = max(settings.get("beams") or 1, job.alternatives + 1 if job.alternatives
+                            else 1)
     to = config.value("to", job.to)
     if to is None:
         raise UsageError("missing --to: which language should I translate into? "
@@ -226,7 +231,8 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
                             work=expected_tokens(todo, job.max_tokens)))
         for task in tasks:
             live = task.sink is None and not job.as_json and sys.stdout.isatty()
-            options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live)
+            options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live,
+                                        settings["beams"], job.alternatives)
             _run_task(task, tgt, translator, options, job, note, tally)
             if task.sink:
                 task.sink.commit()  # each file whole as soon as it is done
@@ -318,6 +324,10 @@ def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> st
         "prompt_tokens": result.prompt_tokens, "tokens": result.tokens,
         "seconds": result.seconds,
     }
+    if result.score is not None:  # beam search: its score, and the other hypotheses
+        record["score"] = round(result.score, 4)
+        record["alternatives"] = [{"translation": text, "score": score}
+                                  for text, score in result.alternatives]
     return json.dumps(record, ensure_ascii=False)
 
 

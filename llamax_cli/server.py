@@ -139,6 +139,7 @@ class Api:
                  api_keys: Optional[list[str]] = None):
         self.translator = translator
         self.model_name = "llamax"  # the model's name on the OpenAI-compatible routes
+        self.beams = 1  # --beams: every request's beam width (alternatives may ask more)
         self.limits = limits
         self.api_keys = api_keys or []
         self._admitted = 0
@@ -199,11 +200,10 @@ class Api:
         fmt = str(params.get("format") or "text").lower()
         if fmt not in ("text", "html"):
             raise ApiError(400, f"Invalid request: format {fmt} is not text or html")
-        try:
-            alternatives = int(params.get("alternatives") or 0)
-        except (TypeError, ValueError):
-            raise ApiError(400, "Invalid request: alternatives must be a number") from None
-        results = self.translator.translate_texts(texts, src, tgt, fmt=fmt, cancel=cancel)
+        options = self.options(params.get("alternatives"))
+        alternatives = options.alternatives
+        results = self.translator.translate_texts(texts, src, tgt, fmt=fmt, cancel=cancel,
+                                                  options=options)
         answer: dict = {"translatedText": [r.text for r in results] if batch else results[0].text}
         if src is None:
             detected = [{"confidence": round(100 * r.detection.confidence, 1)
@@ -214,6 +214,29 @@ class Api:
             alts = [[a["translation"] for a in r.alternatives[:alternatives]] for r in results]
             answer["alternatives"] = alts if batch else alts[0]
         return answer
+
+    def options(self, alternatives: Any, beams: Any = None, **more) -> translate.Options:
+        """Options for a request: the server's beam width, widened to what the request asks
+        (its own beams, or K alternatives: K + 1 beams)."""
+        try:
+            alternatives, beams = int(alternatives or 0), int(beams or 1)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Invalid request: alternatives and beams must be numbers") \
+                from None
+        if alternatives < 0 or beams < 1:
+            raise ApiError(400, "Invalid request: alternatives must be 0 or more, beams 1 or more")
+        beams = max(self.beams, beams, alternatives + 1 if alternatives else 1)
+        engine = getattr(self.translator, "engine", None)
+        if engine is None:
+            raise ApiError(503, "The model is still loading; try again in a moment")
+        if beams > 1 and getattr(engine, "scheduler", None) is None:
+            raise ApiError(400, "Invalid request: this server translates through a remote "
+                                "engine, which has no beam search (alternatives need it)")
+        slots = getattr(engine, "n_parallel", 1)
+        if beams > slots:
+            raise ApiError(400, f"Invalid request: {beams} beams need as many slots; this "
+                                f"server has {slots} (start it with a larger --parallel)")
+        return translate.Options(beams=beams, alternatives=alternatives, **more)
 
     # -- /detect, /languages, settings -----------------------------------------------------------
 

@@ -32,7 +32,8 @@ class RemoteTranslator:
                 "source": src.code, "target": tgt.code,
                 "per_unit": [lang.code for lang in per_unit] if per_unit else None,
                 "max_tokens": options.max_tokens, "temperature": options.sampling.temperature,
-                "seed": options.sampling.seed, "live": options.live}
+                "seed": options.sampling.seed, "live": options.live,
+                "beams": options.beams, "alternatives": options.alternatives}
         response = self._open(body)
         with response:
             for raw in response:

@@ -57,6 +57,7 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
     path = None if remote else model_path(model, yes=yes, note=note)
     sock = _listen(host, port)  # a port in use fails before the model loads
     api = Api(None, limits, api_keys)
+    api.beams = settings.get("beams") or 1
     app = create_app(api)
     config = uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning",
                             timeout_graceful_shutdown=60, lifespan="off")

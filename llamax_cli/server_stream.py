@@ -10,7 +10,6 @@ segments the text the same way, translates it in its shared batch, and streams J
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import queue
 import threading
@@ -42,10 +41,11 @@ def add_stream_route(app, api) -> None:
         doc = segment(text, str(params.get("format") or "auto"), params.get("name"))
         if per_unit is not None and len(per_unit) != len(doc.units):
             raise ApiError(400, "Invalid request: per_unit does not match the document's units")
-        options = translate.Options(params.get("max_tokens"),
-                                    Sampling(float(params.get("temperature") or 0.0),
-                                             int(params.get("seed") or 0)),
-                                    bool(params.get("live")))
+        options = api.options(params.get("alternatives"), params.get("beams"),
+                              max_tokens=params.get("max_tokens"),
+                              sampling=Sampling(float(params.get("temperature") or 0.0),
+                                                int(params.get("seed") or 0)),
+                              live=bool(params.get("live")))
         lines: queue.Queue = queue.Queue(maxsize=256)
         cancel = threading.Event()
 

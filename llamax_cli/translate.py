@@ -14,7 +14,6 @@ what still fails is reported, never dropped.
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
@@ -22,11 +21,11 @@ from llamax_cli import guards, prompt, spans
 from llamax_cli.engine import Engine, Request, Sampling
 from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
-from llamax_cli.segment import Document, Unit, split_sentences
+from llamax_cli.parts import fit_parts, max_tokens_for, split_in_two
+from llamax_cli.segment import Document, Unit
 from llamax_cli.wrapping import rewrap, wrap_lines
 
 REPEAT_PENALTY = 1.3
-_PROMPT_OVERHEAD = 100  # tokens of template around the input, with margin
 _MAX_SPLITS = 3  # times a part may be halved after hitting the token limit
 # Units handed to the engine ahead of the output: enough to keep every slot busy, few enough
 # that a 100k-line document costs nothing up front and its memory stays flat.
@@ -40,6 +39,8 @@ class Options:
     max_tokens: int | None = None  # None: sized from each unit's source length
     sampling: Sampling = field(default_factory=Sampling)
     live: bool = False  # stream the head unit token by token (may be retracted)
+    beams: int = 1  # beam search width (engine/beams.py); 1: greedy or sampled
+    alternatives: int = 0  # other hypotheses to report per unit (needs beams > alternatives)
 
 
 @dataclass
@@ -55,8 +56,9 @@ class UnitResult:
     attempts: int = 1
     note: str = ""
     source_language: str | None = None  # set when units of one document differ
-    # Other hypotheses, best first, as (translation, score): filled by engines that search
-    # (beams); greedy decoding has none.
+    # With beam search: the translation's mean log-probability per token, and the other
+    # distinct hypotheses, best first, as (translation, score).
+    score: float | None = None
     alternatives: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -78,51 +80,6 @@ def prompts(doc: Document, src: Language, tgt: Language,
         yield prompt.build(unit_src, tgt, unit.source) if unit_src != tgt else None
 
 
-def max_tokens_for(engine: Engine, source: str, options: Options) -> int:
-    if options.max_tokens:
-        return options.max_tokens
-    # Generous: scripts that LLaMA vocabularies cover with byte tokens (Amharic, Burmese, ...)
-    # can take 6-8 tokens where English takes one. Loops are caught by the guard, not this.
-    return 8 * engine.count_tokens(source) + 64
-
-
-def split_in_two(text: str, *, characters: bool = False) -> tuple[list[str], str] | None:
-    """Two halves of `text` and what joins them again: at a sentence boundary, else at a word
-    boundary, else (with `characters`, for a "word" too long for the context) anywhere."""
-    sentences = [s for s, is_sentence in split_sentences(text) if is_sentence]
-    if len(sentences) >= 2:
-        half = len(sentences) // 2
-        return [" ".join(sentences[:half]), " ".join(sentences[half:])], " "
-    words = text.split()
-    if len(words) >= (2 if characters else 4):
-        half = len(words) // 2
-        return [" ".join(words[:half]), " ".join(words[half:])], " "
-    if not characters or len(text) < 2:
-        return None
-    half = len(text) // 2
-    while 1 < half < len(text) - 1 and unicodedata.combining(text[half]):
-        half += 1  # never separate a mark from its letter
-    return [text[:half], text[half:]], ""
-
-
-def fit_parts(text: str, engine: Engine) -> tuple[list[str], list[str]]:
-    """Parts of `text` whose prompt and output fit the context, and the separator that goes
-    before each when they are joined back (sentence, then word, then character boundaries)."""
-    budget = max(16, (engine.n_ctx - _PROMPT_OVERHEAD) // 4)
-    parts, seps, todo = [], [], [(text, "")]
-    while todo:
-        piece, sep = todo.pop()
-        halves = split_in_two(piece, characters=True) if engine.count_tokens(piece) > budget \
-            else None
-        if halves is None:
-            parts.append(piece)
-            seps.append(sep)
-        else:
-            (first, second), joint = halves
-            todo += [(second, joint), (first, sep)]  # a stack: first half comes out first
-    return parts, seps
-
-
 @dataclass
 class _Attempt:
     part: int
@@ -131,6 +88,7 @@ class _Attempt:
     retry: int = 0  # 0: first try, 1: with a repetition penalty
     splits: int = 0
     streamed: str = ""
+    restore_hashes: bool = False
 
 
 @dataclass
@@ -149,6 +107,8 @@ class _Job:
     streamed: str = ""
     result: UnitResult | None = None
     tries: list[_Attempt] = field(default_factory=list)  # this unit's attempts, in order
+    score: float | None = None
+    hypotheses: list[tuple[str, float]] = field(default_factory=list)  # a one-part unit's
 
 
 class _Run:
@@ -166,9 +126,12 @@ class _Run:
 
     def submit(self, job: _Job, part: int, retry: int = 0, splits: int = 0) -> None:
         text = job.parts[part]
-        response = prompt.ResponseFilter(restore_hashes=prompt.needs_restore(text))
+        restore = prompt.needs_restore(text)
+        response = prompt.ResponseFilter(restore_hashes=restore)
         guard = guards.DegenerationGuard(text)
-        attempt = _Attempt(part, response, guard, retry, splits)
+        attempt = _Attempt(part, response, guard, retry, splits, restore_hashes=restore)
+        # A retry after a loop decodes greedily with a repetition penalty, not with beams.
+        beams = 1 if retry else max(self.options.beams, 1)
         self.attempts.append((job, attempt))
         job.tries.append(attempt)
         src = self.source_of(job.unit)
@@ -177,7 +140,10 @@ class _Run:
             repeat_penalty=REPEAT_PENALTY if retry else 1.0,
             should_stop=lambda: response.stopped or guard.reason is not None,
             # A retry or a split half goes before every unit still waiting: output waits on it.
-            urgent=bool(retry or splits), shared_prefix=prompt.shared_prefix(src, self.tgt)))
+            urgent=bool(retry or splits), shared_prefix=prompt.shared_prefix(src, self.tgt),
+            # spare hypotheses: some come out the same once cleaned
+            beams=beams, n_best=2 * (self.options.alternatives + 1) if beams > 1 else 1,
+            ends=lambda raw, pieces: _ends(raw, pieces, restore, text)))
         job.in_flight += 1
         job.attempts += 1
 
@@ -218,6 +184,8 @@ class _Run:
         text = attempt.response.feed(event.text)
         if event.text and not event.done:
             attempt.guard.feed(event.text)
+        if event.finish_reason == "degenerate":  # a beam search that found nothing but loops
+            attempt.guard.reason = "repetition loop"
         if text and self._is_live(job, attempt):
             attempt.streamed += text
             yield text
@@ -263,6 +231,10 @@ class _Run:
             job.status = "truncated"
             job.notes.append(f"reached the token limit ({event.n_tokens}) and cannot be split")
         job.results[attempt.part] = attempt.response.text
+        if len(job.parts) == 1 and event.score is not None and event.hypotheses:
+            job.score = event.score
+            job.hypotheses = [(prompt.clean_response(text, restore_hashes=attempt.restore_hashes),
+                               score) for text, score in event.hypotheses[1:]]
         if job.in_flight == 0 and all(r is not None for r in job.results):
             self._complete(job)
             self.done += 1
@@ -315,8 +287,24 @@ class _Run:
                                 job.prompt_tokens, job.tokens,
                                 round(time.perf_counter() - job.started, 3), job.attempts,
                                 _notes(job.notes),
-                                self.source_of(unit).code if self.per_unit else None)
+                                self.source_of(unit).code if self.per_unit else None,
+                                job.score, self._alternatives(job, translation))
         job.tries.clear()  # nothing refers to them now: a long document's memory stays flat
+
+    def _alternatives(self, job: _Job, translation: str) -> list[tuple[str, float]]:
+        """The other hypotheses worth showing: distinct, non-empty, keeping every protected
+        span, shaped like the translation; at most --alternatives of them."""
+        if job.status != "ok" or job.score is None:
+            return []
+        unit, seen, out = job.unit, {translation}, []
+        for text, score in job.hypotheses:
+            if not text or any(not spans.survives(span, text) for span in unit.protected):
+                continue
+            text = _shape(unit, text)
+            if text not in seen:
+                seen.add(text)
+                out.append((text, round(score, 4)))
+        return out[:self.options.alternatives]
 
     def release(self) -> Iterator[Output]:
         """Everything that can go out in document order, now."""
@@ -353,6 +341,17 @@ class _Run:
                     attempt.streamed += caught_up
                     head.streamed = attempt.streamed
                     yield caught_up
+
+
+def _ends(raw: str, pieces: list[str], restore_hashes: bool, source: str) -> str | None:
+    """Whether a beam's raw text is complete: "stop" when it started a new `###` section,
+    "degenerate" when it loops or runs far past the source, else None."""
+    response = prompt.ResponseFilter(restore_hashes=restore_hashes)
+    response.feed(raw)
+    if response.stopped:
+        return "stop"
+    guard = guards.DegenerationGuard(source)
+    return "degenerate" if any(guard.feed(piece) for piece in pieces) else None
 
 
 def _notes(notes: list[str]) -> str:

@@ -87,6 +87,36 @@ def test_json_lines_per_unit(llamax):
     assert records[0]["source_language"] == "en" and records[0]["target_language"] == "fr"
 
 
+def test_beams_1_is_greedy_byte_for_byte(llamax):
+    greedy = llamax("translate", "--to", "fr", *FAST, input=SOURCE)
+    one_beam = llamax("translate", "--to", "fr", *FAST, "--beams", "1", input=SOURCE)
+    assert_finished(one_beam)
+    assert one_beam.stdout == greedy.stdout and greedy.stdout.strip()
+
+
+def test_alternatives_in_json_are_distinct_scored_and_best_first(llamax):
+    lines = "The cat sleeps on the warm roof.\nGood morning, my friend.\n"
+    proc = llamax("translate", "--to", "fr", "--from", "en", "--alternatives", "3", "--json",
+                  "--parallel", "1", input=lines)
+    assert_finished(proc)
+    records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(records) == 2
+    for record in records:
+        alternatives = record["alternatives"]
+        assert 1 <= len(alternatives) <= 3 and record["score"] < 0
+        texts = [a["translation"] for a in alternatives]
+        assert len(set(texts)) == len(texts) and record["translation"] not in texts
+        scores = [a["score"] for a in alternatives]
+        assert scores == sorted(scores, reverse=True) and all(s < 0 for s in scores)
+    assert max(len(r["alternatives"]) for r in records) == 3
+
+
+def test_beams_with_a_remote_engine_is_a_usage_error(llamax):
+    proc = llamax("translate", "--to", "fr", "--from", "en", "--beams", "4", "--api-base",
+                  "http://127.0.0.1:9/v1", "-t", "Hello")
+    assert "beam search" in assert_one_line_error(proc, 2)
+
+
 def test_dry_run_prints_the_exact_prompts_and_loads_no_model(llamax):
     proc = llamax("translate", "--from", "en", "--to", "sw", "--dry-run", input=SOURCE,
                   env={"LLAMAX_MODEL": "/nonexistent/model.gguf"})

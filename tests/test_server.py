@@ -120,6 +120,22 @@ def test_weblate_shape_and_a_string_q_gives_a_string(server):
     assert "detectedLanguage" not in body
 
 
+def test_alternatives_come_from_beam_search_in_the_shape_of_q(server):
+    status, body = request(server.url + "/translate", {
+        "q": "The cat sleeps on the warm roof.", "source": "en", "target": "fr",
+        "alternatives": 2})
+    assert status == 200, body
+    alternatives = body["alternatives"]
+    assert isinstance(alternatives, list) and 1 <= len(alternatives) <= 2
+    assert all(isinstance(a, str) and a and a != body["translatedText"] for a in alternatives)
+    assert len(set(alternatives)) == len(alternatives)
+    status, body = request(server.url + "/translate", {
+        "q": ["Where is the station?", "Good morning, my friend."], "source": "en",
+        "target": "fr", "alternatives": "1"})
+    assert status == 200, body
+    assert [len(a) <= 1 for a in body["alternatives"]] == [True, True]
+
+
 def test_every_parameter_in_the_query_string(server):
     query = urllib.parse.urlencode({"q": "Hello world", "source": "en", "target": "es"})
     status, body = request(f"{server.url}/translate?{query}", data=b"", method="POST")
@@ -166,6 +182,9 @@ def test_translate_file_gives_a_download_url(server):
     ({"q": ["a", "b", "c", "d", "e"], "source": "en", "target": "fr"}, 400, "text limit"),
     ({"q": "Hi", "source": "en", "target": "fr", "format": "pdf"}, 400, "format"),
     ({"q": 5, "source": "en", "target": "fr"}, 400, "string"),
+    ({"q": "Hi", "source": "en", "target": "fr", "alternatives": "two"}, 400, "numbers"),
+    ({"q": "Hi", "source": "en", "target": "fr", "alternatives": -1}, 400, "0 or more"),
+    ({"q": "Hi", "source": "en", "target": "fr", "alternatives": 40}, 400, "need as many slots"),
 ])
 def test_error_statuses_and_bodies(server, payload, status, message):
     got, body = request(server.url + "/translate", payload)

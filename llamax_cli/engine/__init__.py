@@ -32,6 +32,17 @@ class Request:
     # The start of the prompt that other requests share (the template before the input):
     # evaluated once and reused. Empty: the engine finds what a caller's requests share.
     shared_prefix: str = ""
+    # Beam search (beams.py): this many beams, and the n_best best distinct hypotheses in the
+    # final event. 1: greedy (or sampled), streamed token by token.
+    beams: int = 1
+    n_best: int = 1
+    # With beams: whether a hypothesis (its text, and its tokens' pieces) is complete (None:
+    # not yet): "stop" (the caller's own end marker), or "degenerate" (a loop: kept only if
+    # nothing else finishes).
+    ends: Callable[[str, list[str]], str | None] = field(default=lambda text, pieces: None)
+    # Scoring instead of generating: these tokens are fed one by one, and the final event
+    # carries their mean log-probability after the prompt.
+    forced: list[int] | None = None
 
 
 @dataclass
@@ -44,6 +55,11 @@ class Event:
     finish_reason: str | None = None
     n_prompt_tokens: int = 0
     n_tokens: int = 0  # generated so far
+    # Final events of beam searches and forced (scoring) requests: the mean log-probability
+    # per token, and with beams the n_best distinct hypotheses as (text, score), best first
+    # (the first is this event's whole text).
+    score: float | None = None
+    hypotheses: list[tuple[str, float]] = field(default_factory=list)
 
 
 class Engine(Protocol):

@@ -99,7 +99,13 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
     from llamax_cli.engine.sizing import auto_parallel
 
     deterministic = bool(check_settings(settings).get("deterministic"))
+    beams = settings.get("beams") or 1
     target = remote_target(ref, settings)
+    if target is not None and beams > 1:
+        from llamax_cli.errors import UsageError
+
+        raise UsageError("beam search (--beams, --alternatives) needs a local model: "
+                         "OpenAI-compatible servers do not offer it the same way")
     if target is not None:
         return open_remote(target, settings, note=note, verbose=verbose, max_waiting=max_waiting)
     kv_cache = settings.get("kv_cache") or "f16"
@@ -112,12 +118,13 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
         parallel = auto_parallel(path, ctx, units if units is not None else 1 << 20,
                                  gpu_layers != 0 and supports_gpu_offload(), deterministic,
                                  kv_scale=KV_SCALE[kv_cache])
+        parallel = max(1, parallel // beams)  # the same KV budget, shared by each unit's beams
     engine = LlamaEngine(path, n_ctx=ctx, n_threads=settings.get("threads"),
-                         n_gpu_layers=gpu_layers, n_parallel=parallel, verbose=verbose,
+                         n_gpu_layers=gpu_layers, n_parallel=parallel * beams, verbose=verbose,
                          max_waiting=max_waiting, deterministic=deterministic,
                          repack=settings.get("repack"), expected_tokens=work,
                          kv_cache=kv_cache)
     if verbose:
         note(f"loaded {path.name} in {engine.load_seconds:.2f} s; {engine.plan.describe()}; "
-             f"--parallel {parallel}")
+             f"--parallel {parallel}" + (f" x {beams} beams" if beams > 1 else ""))
     return engine

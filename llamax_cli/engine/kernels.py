@@ -119,7 +119,7 @@ def plan(path: str | Path, *, deterministic: bool, on_cpu: bool, repack: bool | 
 def policy(deterministic: bool, repack: bool | None, on_cpu: bool) -> str:
     """What the kernels will be, for `llamax doctor` (before any model is loaded)."""
     if not on_cpu:
-        return ("GPU: llama.cpp's own kernels" + (", per-sequence KV cache (--deterministic)"
+        return ("GPU: llama.cpp's own kernels, greedy picks on the GPU" + (", per-sequence KV cache (--deterministic)"
                                                   if deterministic else ", shared KV cache"))
     user_switch = f" ({SWITCH}={os.environ[SWITCH]} set)" if SWITCH in os.environ else ""
     if deterministic:

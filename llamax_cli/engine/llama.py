@@ -302,6 +302,14 @@ class LlamaEngine:
         yield from drive(requests, lambda i, r: scheduler.submit(client, i, r), client.events,
                          cancel)
 
+    def score(self, prompt: str, continuation: str) -> float:
+        """The mean log-probability per token of `continuation` after `prompt`."""
+        tokens = self.tokenize(continuation, add_special=False)
+        if not tokens:
+            return 0.0
+        events = list(self.generate([Request(prompt, len(tokens), forced=tokens)], Sampling()))
+        return events[-1].score
+
     def close(self) -> None:
         if getattr(self, "scheduler", None) is not None:
             self.scheduler.stop()  # the thread finishes its step; nothing decodes after

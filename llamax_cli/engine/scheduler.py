@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.engine.beams import SearchSteps
 from llamax_cli.engine.prefill import together
 from llamax_cli.errors import Busy, LlamaxError
 
@@ -51,6 +52,7 @@ class _Waiting:
     index: int
     request: Request
     seq: int = -1  # the slot it is admitted to
+    extra: list[int] = field(default_factory=list)  # more slots, for its other beams
 
 
 @dataclass
@@ -70,6 +72,9 @@ class _Slot:
     last: int = -1
     row: int = -1  # this step's logits row in the batch, or -1
     out: int = -1  # and its index among the batch's outputs
+    beam: object = None  # its beam search's BeamGroup (beams.py), if any
+    hold: bool = False  # a beam waiting for the others of its group: not decoded
+    logprob: float = 0.0  # summed over a forced request's tokens
 
 
 def common_prefix(token_lists: list[list[int]]) -> int:
@@ -85,7 +90,7 @@ def common_prefix(token_lists: list[list[int]]) -> int:
     return max(n, 0)
 
 
-class Scheduler(threading.Thread):
+class Scheduler(SearchSteps, threading.Thread):
     def __init__(self, engine, max_waiting: int):
         super().__init__(name="llamax-scheduler", daemon=True)
         self.e = engine
@@ -104,6 +109,9 @@ class Scheduler(threading.Thread):
     # -- the callers' side ---------------------------------------------------------------
 
     def submit(self, client: Client, index: int, request: Request) -> None:
+        if request.beams > self.e.n_parallel:
+            raise LlamaxError(f"{request.beams} beams need as many slots; the engine has "
+                              f"{self.e.n_parallel} (raise --parallel)")
         with self._cond:
             if self._stopping:
                 raise LlamaxError("the engine is shutting down")
@@ -155,8 +163,12 @@ class Scheduler(threading.Thread):
                 self._drop_cancelled()
             admitted = []
             while self.free and (self._urgent or self._regular):
-                waiting = (self._urgent or self._regular).popleft()
+                queue_ = self._urgent or self._regular
+                if queue_[0].request.beams > len(self.free):
+                    break  # a beam search waits until all its slots are free
+                waiting = queue_.popleft()
                 waiting.seq = self.free.popleft()
+                waiting.extra = [self.free.popleft() for _ in range(waiting.request.beams - 1)]
                 admitted.append(waiting)
         for waiting in admitted:
             self._admit(waiting)
@@ -183,7 +195,7 @@ class Scheduler(threading.Thread):
             q.clear()
             q.extend(kept)
         for seq, slot in list(self.active.items()):
-            if slot.client.cancelled:
+            if slot.client.cancelled and seq in self.active:  # a beam takes its group along
                 self._finish(slot, None)
 
     def _tokens(self, waiting: _Waiting) -> list[int]:
@@ -211,7 +223,7 @@ class Scheduler(threading.Thread):
         seq = waiting.seq
         tokens = self._tokens(waiting)
         if len(tokens) >= e.n_ctx:
-            self.free.append(seq)
+            self.free.extend([seq] + waiting.extra)
             waiting.client.events.put(Event(waiting.index, "", done=True,
                                             finish_reason="too-long",
                                             n_prompt_tokens=len(tokens)))
@@ -223,6 +235,8 @@ class Scheduler(threading.Thread):
             e._ensure_prefix(prefix)
         request = waiting.request
         max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
+        if request.forced is not None:
+            max_new = min(len(request.forced), e.n_ctx - len(tokens))
         # Only the shared prefix is ever reused, never a longer match with the slot's last
         # request: its cells then always come from the prefix sequence, and each request's
         # own tokens are evaluated in one chunk whatever ran in the slot before.
@@ -232,11 +246,16 @@ class Scheduler(threading.Thread):
             if prefix:
                 lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, -1, -1)
                 e.held[seq] = list(prefix)
-        sampler = e._sampler(waiting.client.sampling, request, waiting.index)
-        if e.device_greedy:
-            e.device_greedy.use(seq, on_device=sampler is None)
-        self.active[seq] = _Slot(seq, waiting.client, waiting.index, request, len(tokens),
-                                 tokens[len(prefix):], len(prefix), max_new, sampler)
+        searching = request.beams > 1 or request.forced is not None
+        sampler = None if searching else e._sampler(waiting.client.sampling, request,
+                                                    waiting.index)
+        if e.device_greedy:  # searches and samplers need the logits on the host
+            e.device_greedy.use(seq, on_device=sampler is None and not searching)
+        slot = self.active[seq] = _Slot(seq, waiting.client, waiting.index, request,
+                                        len(tokens), tokens[len(prefix):], len(prefix),
+                                        max_new, sampler)
+        if request.beams > 1:
+            self._start_beams(slot, waiting.extra)
 
     def _groups(self) -> list[list[_Slot]]:
         """What to decode this step.
@@ -274,6 +293,8 @@ class Scheduler(threading.Thread):
         n = outputs = 0
         for slot in group:
             slot.row = -1
+            if slot.hold:
+                continue
             if slot.pending:
                 take = slot.pending[:e.n_batch - n]
                 if not take:
@@ -294,6 +315,9 @@ class Scheduler(threading.Thread):
                 outputs += 1
                 n += 1
         batch.n_tokens = n
+        self._n_outputs = 0
+        if n == 0:  # every row of the group waits on its beam search's other beams
+            return
         rc = self.lib.llama_decode(e._ctx, batch)
         if rc != 0:
             raise LlamaxError(f"llama.cpp failed to decode (code {rc}"
@@ -307,6 +331,10 @@ class Scheduler(threading.Thread):
         vocabulary into a candidates array per row: 262k entries for Gemma 3)."""
         e, lib = self.e, self.lib
         rows = [slot for slot in group if slot.row >= 0]
+        searching = [slot for slot in rows if slot.beam or slot.request.forced is not None]
+        if searching:
+            self._search(searching)
+            rows = [slot for slot in rows if not (slot.beam or slot.request.forced is not None)]
         greedy = [slot for slot in rows if slot.sampler is None]
         if greedy and e.device_greedy:
             for slot, token in zip(greedy, e.device_greedy.tokens([s.row for s in greedy])):
@@ -332,7 +360,8 @@ class Scheduler(threading.Thread):
     def _advance(self, slot: _Slot, token: int) -> None:
         """Send this slot's next token, and end the sequence if it is done."""
         e, lib = self.e, self.lib
-        if lib.llama_vocab_is_eog(e._vocab, token) and not slot.client.sampling.ignore_eos:
+        if (lib.llama_vocab_is_eog(e._vocab, token) and not slot.client.sampling.ignore_eos
+                and slot.request.forced is None):
             self._finish(slot, "eog")
             return
         slot.n_gen += 1
@@ -350,6 +379,9 @@ class Scheduler(threading.Thread):
     def _finish(self, slot: _Slot, reason: str | None) -> None:
         """End a sequence: tell its client why (None: cancelled, nobody is listening). The slot
         is free before the client hears of it."""
+        if slot.beam is not None:
+            self._finish_beams(slot.beam, reason)
+            return
         self._release(slot, keep_prefix=True)
         del self.active[slot.seq]
         with self._cond:
@@ -357,7 +389,9 @@ class Scheduler(threading.Thread):
         if reason is not None:
             slot.client.events.put(Event(slot.index, slot.utf8.decode(b"", final=True), done=True,
                                          finish_reason=reason, n_prompt_tokens=slot.prompt_len,
-                                         n_tokens=slot.n_gen))
+                                         n_tokens=slot.n_gen,
+                                         score=(slot.logprob / max(slot.n_gen, 1)
+                                                if slot.request.forced is not None else None)))
 
     def _release(self, slot: _Slot, keep_prefix: bool = False) -> None:
         """Free the slot's cells, all of them or all but its shared prefix."""
