@@ -20,6 +20,8 @@ def eval_command(
     from_: Optional[str] = typer.Option(None, "--from", help="Source language, with --src."),
     to: Optional[str] = typer.Option(None, "--to", help="Target language, with --src."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model for --src."),
+    beams: Optional[int] = typer.Option(None, "--beams", help="Beam search width for --src "
+                                                              "(1: greedy) [default: 1]."),
     spm: Optional[Path] = typer.Option(None, "--spm", help="The flores200 SentencePiece model "
                                                            "for spBLEU (offline)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
@@ -32,6 +34,7 @@ def eval_command(
     Examples:
       llamax eval --hyp out.de.txt --ref ref.de.txt
       llamax eval --src en.txt --ref de.txt --from en --to de
+      llamax eval --src en.txt --ref de.txt --from en --to de --beams 4
       llamax eval pairs.tsv --json      # several language pairs, scored each and as a mean
     """
     from llamax_cli import evaluate
@@ -44,7 +47,7 @@ def eval_command(
         evaluate.check(pair)
     spm_home = evaluate.spm_model(spm, note)
     if any(pair.hypotheses is None for pair in pairs):
-        _translate(pairs, model, yes, note)
+        _translate(pairs, model, beams, yes, note)
     results = [evaluate.score(pair, spm_home) for pair in pairs]
     report = results[0] if len(results) == 1 else evaluate.mean(results)
     if as_json:
@@ -87,7 +90,7 @@ def _pairs(table, hyp, ref, src, from_, to):
     return pairs
 
 
-def _translate(pairs, model, yes, note) -> None:
+def _translate(pairs, model, beams, yes, note) -> None:
     from llamax_cli import config, evaluate, translate
     from llamax_cli.engine.factory import check_settings, open_engine
     from llamax_cli.service import Translator
@@ -95,12 +98,13 @@ def _translate(pairs, model, yes, note) -> None:
     settings = check_settings({key: config.value(key) for key in (
         "ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic", "kv_cache",
         "api_base", "api_model", "remote_parallel", "remote_timeout")})
+    settings["beams"] = config.value("beams", beams)
     todo = [pair for pair in pairs if pair.hypotheses is None]
     translator = Translator(open_engine(model, settings, yes=yes, note=note,
                                         units=sum(len(p.sources) for p in todo)))
     try:
         for pair in todo:
-            translate_options = translate.Options()
+            translate_options = translate.Options(beams=settings["beams"] or 1)
             evaluate.translate_pair(pair, translator, translate_options)
             note(f"{pair.name}: translated {len(pair.sources)} sentences in "
                  f"{pair.seconds['translation']:.1f} s")

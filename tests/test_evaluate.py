@@ -94,19 +94,20 @@ def test_a_table_of_several_pairs_is_scored_each_and_as_a_mean(llamax, tmp_path)
     assert report["sentences"] == 6
 
 
-def test_sources_are_translated_then_scored_like_the_translation_itself(llamax, tmp_path):
+@pytest.mark.parametrize("beams", [1, 3])
+def test_sources_are_translated_then_scored_like_the_translation_itself(llamax, tmp_path, beams):
     sources = ["The museum opens at nine.", "Children enter for free.", "It rains today."]
     (tmp_path / "src.txt").write_text("\n".join(sources) + "\n")
     (tmp_path / "ref.txt").write_text("\n".join(REF[:3]) + "\n")
     det = {"LLAMAX_DETERMINISTIC": "1"}  # the same translation in both runs
     proc = llamax("eval", "--src", "src.txt", "--ref", "ref.txt", "--from", "en", "--to", "de",
-                  "--json", env=det)
+                  "--json", "--beams", beams, env=det)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["pair"] == "en-de" and report["sentences"] == 3
     assert report["timings"]["translation"] > 0
     out = llamax("translate", "--from", "en", "--to", "de", "-q", "src.txt", "-o", "hyp.txt",
-                 env=det)
+                 "--beams", beams, env=det)
     assert out.returncode in (0, 3), out.stderr
     again = json.loads(llamax("eval", "--hyp", "hyp.txt", "--ref", "ref.txt", "--json").stdout)
     for name in ("chrf", "chrf++", "bleu"):
