@@ -127,6 +127,9 @@ SETTINGS = {s.key: s for s in [
     Setting("kv_cache", _kv_cache, "KV cache type: f16, or q8_0 (half the memory per slot)"),
     Setting("deterministic", _bool, "batch-invariant kernels: greedy output byte-identical "
                                     "whatever --parallel or the server's load, but slower"),
+    Setting("check_language", _bool, "detect each translation's language; retry, then flag "
+                                     "`wrong-language`, when it is not the target [default: "
+                                     "true]"),
 ]}
 
 

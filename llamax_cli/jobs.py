@@ -232,7 +232,8 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
         for task in tasks:
             live = task.sink is None and not job.as_json and sys.stdout.isatty()
             options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live,
-                                        settings["beams"], job.alternatives)
+                                        settings["beams"], job.alternatives,
+                                        config.value("check_language") is not False)
             _run_task(task, tgt, translator, options, job, note, tally)
             if task.sink:
                 task.sink.commit()  # each file whole as soon as it is done

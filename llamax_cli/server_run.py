@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Optional
 
+from llamax_cli import config
 from llamax_cli.errors import LlamaxError, UsageError
 
 
@@ -58,10 +59,11 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
     sock = _listen(host, port)  # a port in use fails before the model loads
     api = Api(None, limits, api_keys)
     api.beams = settings.get("beams") or 1
+    api.check_language = config.value("check_language") is not False
     app = create_app(api)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning",
+    uv_config = uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning",
                             timeout_graceful_shutdown=60, lifespan="off")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uv_config)
     failure: list[BaseException] = []
 
     def load() -> None:

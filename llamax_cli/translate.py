@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from llamax_cli import guards, prompt, spans
+from llamax_cli import guards, language_check, prompt, spans
 from llamax_cli.engine import Engine, Request, Sampling
 from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
@@ -26,6 +26,10 @@ from llamax_cli.segment import Document, Unit
 from llamax_cli.wrapping import rewrap, wrap_lines
 
 REPEAT_PENALTY = 1.3
+# Retries: after a loop, greedy with a repetition penalty; after an answer in the wrong
+# language, a beam search where the engine has one (else the same nudge).
+FIRST, PENALTY, LANGUAGE = 0, 1, 2
+LANGUAGE_RETRY_BEAMS = 4
 _MAX_SPLITS = 3  # times a part may be halved after hitting the token limit
 # Units handed to the engine ahead of the output: enough to keep every slot busy, few enough
 # that a 100k-line document costs nothing up front and its memory stays flat.
@@ -41,6 +45,7 @@ class Options:
     live: bool = False  # stream the head unit token by token (may be retracted)
     beams: int = 1  # beam search width (engine/beams.py); 1: greedy or sampled
     alternatives: int = 0  # other hypotheses to report per unit (needs beams > alternatives)
+    check_language: bool = True  # language_check.py: retry, then flag, wrong-language output
 
 
 @dataclass
@@ -85,7 +90,7 @@ class _Attempt:
     part: int
     response: prompt.ResponseFilter
     guard: guards.DegenerationGuard
-    retry: int = 0  # 0: first try, 1: with a repetition penalty
+    retry: int = FIRST  # or PENALTY, LANGUAGE: what this attempt retries
     splits: int = 0
     streamed: str = ""
     restore_hashes: bool = False
@@ -130,14 +135,13 @@ class _Run:
         response = prompt.ResponseFilter(restore_hashes=restore)
         guard = guards.DegenerationGuard(text)
         attempt = _Attempt(part, response, guard, retry, splits, restore_hashes=restore)
-        # A retry after a loop decodes greedily with a repetition penalty, not with beams.
-        beams = 1 if retry else max(self.options.beams, 1)
+        beams, penalty = self._decoding(retry)
         self.attempts.append((job, attempt))
         job.tries.append(attempt)
         src = self.source_of(job.unit)
         self.requests.append(Request(
             prompt.build(src, self.tgt, text), max_tokens_for(self.engine, text, self.options),
-            repeat_penalty=REPEAT_PENALTY if retry else 1.0,
+            repeat_penalty=penalty,
             should_stop=lambda: response.stopped or guard.reason is not None,
             # A retry or a split half goes before every unit still waiting: output waits on it.
             urgent=bool(retry or splits), shared_prefix=prompt.shared_prefix(src, self.tgt),
@@ -146,6 +150,15 @@ class _Run:
             ends=lambda raw, pieces: _ends(raw, pieces, restore, text)))
         job.in_flight += 1
         job.attempts += 1
+
+    def _decoding(self, retry: int) -> tuple[int, float]:
+        """(beams, repetition penalty) for an attempt."""
+        beams = max(self.options.beams, 1)
+        if retry == LANGUAGE:
+            wider = min(LANGUAGE_RETRY_BEAMS, getattr(self.engine, "max_beams", 1))
+            if wider > beams:
+                return wider, 1.0
+        return (1, REPEAT_PENALTY) if retry else (beams, 1.0)
 
     def source_of(self, unit: Unit) -> Language:
         return self.per_unit[unit.index] if self.per_unit else self.src
@@ -218,9 +231,9 @@ class _Run:
             job.status = "too-long"
             job.notes.append("the prompt does not fit the context; kept the source text")
         elif attempt.guard.reason is not None and not attempt.response.stopped:
-            if attempt.retry == 0:
+            if attempt.retry == FIRST:
                 yield from self._retract(job)
-                self.submit(job, attempt.part, retry=1, splits=attempt.splits)
+                self.submit(job, attempt.part, retry=PENALTY, splits=attempt.splits)
                 return
             job.status = "degenerate"
             job.notes.append(f"{attempt.guard.reason}, even with a repetition penalty")
@@ -230,6 +243,14 @@ class _Run:
                 return
             job.status = "truncated"
             job.notes.append(f"reached the token limit ({event.n_tokens}) and cannot be split")
+        elif self.options.check_language and \
+                (wrong := language_check.mismatch(attempt.response.text, self.tgt)) is not None:
+            if attempt.retry == FIRST:
+                yield from self._retract(job)
+                self.submit(job, attempt.part, retry=LANGUAGE, splits=attempt.splits)
+                return
+            job.status = "wrong-language"
+            job.notes.append(wrong + (", even after a retry" if attempt.retry == LANGUAGE else ""))
         job.results[attempt.part] = attempt.response.text
         if len(job.parts) == 1 and event.score is not None and event.hypotheses:
             job.score = event.score

@@ -63,6 +63,8 @@ class Event:
 
 
 class Engine(Protocol):
+    """`max_beams` (optional; absent: 1) is the widest beam search a request may ask for."""
+
     n_ctx: int
 
     def count_tokens(self, text: str) -> int: ...

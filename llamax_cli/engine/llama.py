@@ -302,6 +302,11 @@ class LlamaEngine:
         yield from drive(requests, lambda i, r: scheduler.submit(client, i, r), client.events,
                          cancel)
 
+    @property
+    def max_beams(self) -> int:
+        """The widest beam search one request can have: every slot."""
+        return self.n_parallel
+
     def score(self, prompt: str, continuation: str) -> float:
         """The mean log-probability per token of `continuation` after `prompt`."""
         tokens = self.tokenize(continuation, add_special=False)
