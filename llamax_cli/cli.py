@@ -108,6 +108,9 @@ def translate(
     beams: Optional[int] = typer.Option(
         None, "--beams", help="Beam search with N beams (1-16; 1 is greedy): usually better, "
                               "about N times the work [default: 1]."),
+    glossary: Optional[Path] = typer.Option(
+        None, "--glossary", help="TSV of `source term<TAB>target term` (a term alone: keep it "
+                                 "as is); missing target terms are retried, then flagged."),
     alternatives: int = typer.Option(
         0, "--alternatives", min=0, max=15,
         help="Also give the K next-best distinct translations with their scores, in --json "
@@ -160,7 +163,7 @@ def translate(
         quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt, server=server,
         no_server=no_server, deterministic=deterministic, api_base=api_base, api_model=api_model,
         remote_parallel=remote_parallel, remote_timeout=remote_timeout, beams=beams,
-        alternatives=alternatives)
+        alternatives=alternatives, glossary=glossary)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
@@ -235,6 +238,8 @@ def serve(
     beams: Optional[int] = typer.Option(
         None, "--beams", help="Beam search width for every request (1: greedy); a request "
                               "asking for K alternatives uses K+1 at least [default: 1]."),
+    glossary: Optional[Path] = typer.Option(
+        None, "--glossary", help="TSV glossary applied to every request (see translate)."),
     deterministic: Optional[bool] = typer.Option(
         None, "--deterministic", show_default=False,
         help="Batch-invariant kernels: a text's greedy translation does not depend on what "
@@ -273,7 +278,10 @@ def serve(
                                 ("api_base", api_base), ("api_model", api_model),
                                 ("remote_parallel", remote_parallel),
                                 ("remote_timeout", remote_timeout), ("beams", beams))})
+    from llamax_cli.glossary import read as read_glossary
+
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
+               glossary=read_glossary(glossary) if glossary else None,
                limits=Limits(char_limit, batch_limit, queue), api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)
 

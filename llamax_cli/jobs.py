@@ -21,6 +21,7 @@ from llamax_cli import config, languages, source_language, translate
 from llamax_cli.detect import Detection
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import DoneWithProblems, LlamaxError, UsageError
+from llamax_cli.glossary import read as read_glossary
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
 from llamax_cli.service import Translator
@@ -58,6 +59,7 @@ class TranslateJob:
     remote_timeout: Optional[int] = None
     beams: Optional[int] = None  # beam search width (None: the setting, else 1)
     alternatives: int = 0  # other hypotheses per unit, in --json
+    glossary: Optional[Path] = None  # a TSV glossary (glossary.py)
 
 
 @dataclass
@@ -189,6 +191,7 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         raise UsageError("missing --to: which language should I translate into? "
                          "(or set a default: `llamax config set to de`)")
     tgt = languages.resolve(to, option="target language")
+    glossary = read_glossary(job.glossary) if job.glossary else None
     if job.from_.strip().lower() not in ("auto", ""):
         languages.resolve(job.from_, option="source language")  # usage errors before reading
     sources, failed = read_sources(job)
@@ -197,7 +200,7 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         _print_prompts(tasks, tgt, job.as_json)
         problems = ""
     else:
-        tally = _translate_all(job, tasks, tgt, settings, note)
+        tally = _translate_all(job, tasks, tgt, settings, note, glossary)
         problems = _summary(tally) if tally.problems else ""
     if failed:
         if problems:
@@ -217,7 +220,7 @@ def _summary(tally: _Tally) -> str:
 
 
 def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, settings: dict,
-                   note) -> _Tally:
+                   note, glossary=None) -> _Tally:
     translator, tally = None, _Tally()
     try:
         _open_sinks(job, tasks)
@@ -233,7 +236,7 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
             live = task.sink is None and not job.as_json and sys.stdout.isatty()
             options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live,
                                         settings["beams"], job.alternatives,
-                                        config.value("check_language") is not False)
+                                        config.value("check_language") is not False, glossary)
             _run_task(task, tgt, translator, options, job, note, tally)
             if task.sink:
                 task.sink.commit()  # each file whole as soon as it is done

@@ -162,3 +162,14 @@ def clean_response(raw: str, **options) -> str:
     """The whole-output version of ResponseFilter, as the reference evaluation applies it."""
     response = ResponseFilter(**options)
     return response.feed(raw) + response.finish()
+
+
+def hypothesis_end(raw: str, pieces: list[str], restore_hashes: bool, source: str) -> str | None:
+    """Whether a beam's raw text is complete: "stop" when it started a new `###` section,
+    "degenerate" when it loops or runs far past the source, else None."""
+    response = ResponseFilter(restore_hashes=restore_hashes)
+    response.feed(raw)
+    if response.stopped:
+        return "stop"
+    guard = guards.DegenerationGuard(source)
+    return "degenerate" if any(guard.feed(piece) for piece in pieces) else None

@@ -141,6 +141,7 @@ class Api:
         self.model_name = "llamax"  # the model's name on the OpenAI-compatible routes
         self.beams = 1  # --beams: every request's beam width (alternatives may ask more)
         self.check_language = True  # the check_language setting (language_check.py)
+        self.glossary = None  # --glossary: applied to every request
         self.limits = limits
         self.api_keys = api_keys or []
         self._admitted = 0
@@ -237,6 +238,7 @@ class Api:
         if beams > slots:
             raise ApiError(400, f"Invalid request: {beams} beams need as many slots; this "
                                 f"server has {slots} (start it with a larger --parallel)")
+        more.setdefault("glossary", self.glossary)
         return translate.Options(beams=beams, alternatives=alternatives,
                                  check_language=self.check_language, **more)
 

@@ -33,7 +33,9 @@ class RemoteTranslator:
                 "per_unit": [lang.code for lang in per_unit] if per_unit else None,
                 "max_tokens": options.max_tokens, "temperature": options.sampling.temperature,
                 "seed": options.sampling.seed, "live": options.live,
-                "beams": options.beams, "alternatives": options.alternatives}
+                "beams": options.beams, "alternatives": options.alternatives,
+                "glossary": {"keep": list(options.glossary.keep),
+                             "pairs": dict(options.glossary.pairs)} if options.glossary else None}
         response = self._open(body)
         with response:
             for raw in response:

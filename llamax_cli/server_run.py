@@ -46,7 +46,8 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
-          api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None]) -> None:
+          api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None],
+          glossary=None) -> None:
     import uvicorn
 
     from llamax_cli.engine.factory import model_path, open_engine, remote_target
@@ -60,6 +61,7 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
     api = Api(None, limits, api_keys)
     api.beams = settings.get("beams") or 1
     api.check_language = config.value("check_language") is not False
+    api.glossary = glossary
     app = create_app(api)
     uv_config = uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning",
                             timeout_graceful_shutdown=60, lifespan="off")

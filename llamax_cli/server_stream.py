@@ -45,7 +45,8 @@ def add_stream_route(app, api) -> None:
                               max_tokens=params.get("max_tokens"),
                               sampling=Sampling(float(params.get("temperature") or 0.0),
                                                 int(params.get("seed") or 0)),
-                              live=bool(params.get("live")))
+                              live=bool(params.get("live")),
+                              glossary=_glossary(params.get("glossary"), api.glossary))
         lines: queue.Queue = queue.Queue(maxsize=256)
         cancel = threading.Event()
 
@@ -84,6 +85,21 @@ def add_stream_route(app, api) -> None:
                 cancel.set()
 
         return StreamingResponse(body(), media_type="application/x-ndjson")
+
+
+def _glossary(sent, own):
+    """The client's glossary ({keep: [...], pairs: {source: target}}), else the server's."""
+    if not sent:
+        return own
+    from llamax_cli.glossary import Glossary
+    from llamax_cli.server import ApiError
+
+    keep, pairs = sent.get("keep") or [], sent.get("pairs") or {}
+    if not (isinstance(keep, list) and isinstance(pairs, dict)
+            and all(isinstance(t, str) and t for t in [*keep, *pairs, *pairs.values()])):
+        raise ApiError(400, "Invalid request: glossary must be {keep: [terms], pairs: "
+                            "{source: target}}")
+    return Glossary(tuple(keep), {s.casefold(): t for s, t in pairs.items()})
 
 
 def hand_over(lines: queue.Queue, item, cancel: threading.Event) -> None:

@@ -17,25 +17,28 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from llamax_cli import guards, language_check, prompt, spans
+from llamax_cli import glossary as glossaries
+from llamax_cli import guards, prompt, spans
 from llamax_cli.engine import Engine, Request, Sampling
 from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
 from llamax_cli.parts import fit_parts, max_tokens_for, split_in_two
 from llamax_cli.segment import Document, Unit
-from llamax_cli.wrapping import rewrap, wrap_lines
+from llamax_cli.verdict import FIRST, LANGUAGE, PENALTY, judge
+from llamax_cli.wrapping import shape_like
 
 REPEAT_PENALTY = 1.3
-# Retries: after a loop, greedy with a repetition penalty; after an answer in the wrong
-# language, a beam search where the engine has one (else the same nudge).
-FIRST, PENALTY, LANGUAGE = 0, 1, 2
+# Retries (verdict.py): after a loop, greedy with a repetition penalty; after an answer in the
+# wrong language, a beam search where the engine has one (else the same nudge); after a
+# missing glossary term, the term in the input.
 LANGUAGE_RETRY_BEAMS = 4
 _MAX_SPLITS = 3  # times a part may be halved after hitting the token limit
 # Units handed to the engine ahead of the output: enough to keep every slot busy, few enough
 # that a 100k-line document costs nothing up front and its memory stays flat.
 WINDOW = 128
 # Statuses that mean "done, but this unit needs a look": they make the run exit 3.
-PROBLEMS = ("truncated", "degenerate", "protected-lost", "too-long", "wrong-language")
+PROBLEMS = ("truncated", "degenerate", "protected-lost", "too-long", "wrong-language",
+            "glossary-miss")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Options:
     beams: int = 1  # beam search width (engine/beams.py); 1: greedy or sampled
     alternatives: int = 0  # other hypotheses to report per unit (needs beams > alternatives)
     check_language: bool = True  # language_check.py: retry, then flag, wrong-language output
+    glossary: glossaries.Glossary | None = None
 
 
 @dataclass
@@ -90,7 +94,7 @@ class _Attempt:
     part: int
     response: prompt.ResponseFilter
     guard: guards.DegenerationGuard
-    retry: int = FIRST  # or PENALTY, LANGUAGE: what this attempt retries
+    retry: int = FIRST  # or a retry's kind (verdict.py)
     splits: int = 0
     streamed: str = ""
     restore_hashes: bool = False
@@ -129,7 +133,8 @@ class _Run:
         self.done = 0  # units complete
         self.next_part = 0  # index into doc.parts of the next thing to release
 
-    def submit(self, job: _Job, part: int, retry: int = 0, splits: int = 0) -> None:
+    def submit(self, job: _Job, part: int, retry: int = FIRST, splits: int = 0,
+               terms: list[tuple[str, str]] | None = None) -> None:
         text = job.parts[part]
         restore = prompt.needs_restore(text)
         response = prompt.ResponseFilter(restore_hashes=restore)
@@ -139,15 +144,16 @@ class _Run:
         self.attempts.append((job, attempt))
         job.tries.append(attempt)
         src = self.source_of(job.unit)
+        query = glossaries.hint(text, terms) if terms else text
         self.requests.append(Request(
-            prompt.build(src, self.tgt, text), max_tokens_for(self.engine, text, self.options),
+            prompt.build(src, self.tgt, query), max_tokens_for(self.engine, text, self.options),
             repeat_penalty=penalty,
             should_stop=lambda: response.stopped or guard.reason is not None,
             # A retry or a split half goes before every unit still waiting: output waits on it.
             urgent=bool(retry or splits), shared_prefix=prompt.shared_prefix(src, self.tgt),
             # spare hypotheses: some come out the same once cleaned
             beams=beams, n_best=2 * (self.options.alternatives + 1) if beams > 1 else 1,
-            ends=lambda raw, pieces: _ends(raw, pieces, restore, text)))
+            ends=lambda raw, pieces: prompt.hypothesis_end(raw, pieces, restore, text)))
         job.in_flight += 1
         job.attempts += 1
 
@@ -158,7 +164,7 @@ class _Run:
             wider = min(LANGUAGE_RETRY_BEAMS, getattr(self.engine, "max_beams", 1))
             if wider > beams:
                 return wider, 1.0
-        return (1, REPEAT_PENALTY) if retry else (beams, 1.0)
+        return (1, REPEAT_PENALTY) if retry in (PENALTY, LANGUAGE) else (beams, 1.0)
 
     def source_of(self, unit: Unit) -> Language:
         return self.per_unit[unit.index] if self.per_unit else self.src
@@ -227,30 +233,20 @@ class _Run:
         job.tokens += event.n_tokens
         if attempt.streamed:
             job.streamed = attempt.streamed
-        if event.finish_reason == "too-long":  # cannot happen after fit_parts; never fatal
-            job.status = "too-long"
-            job.notes.append("the prompt does not fit the context; kept the source text")
-        elif attempt.guard.reason is not None and not attempt.response.stopped:
-            if attempt.retry == FIRST:
-                yield from self._retract(job)
-                self.submit(job, attempt.part, retry=PENALTY, splits=attempt.splits)
-                return
-            job.status = "degenerate"
-            job.notes.append(f"{attempt.guard.reason}, even with a repetition penalty")
-        elif event.finish_reason == "length" and not attempt.response.stopped:
-            if self._split(job, attempt):
-                yield from self._retract(job)
-                return
-            job.status = "truncated"
-            job.notes.append(f"reached the token limit ({event.n_tokens}) and cannot be split")
-        elif self.options.check_language and \
-                (wrong := language_check.mismatch(attempt.response.text, self.tgt)) is not None:
-            if attempt.retry == FIRST:
-                yield from self._retract(job)
-                self.submit(job, attempt.part, retry=LANGUAGE, splits=attempt.splits)
-                return
-            job.status = "wrong-language"
-            job.notes.append(wrong + (", even after a retry" if attempt.retry == LANGUAGE else ""))
+        verdict = judge(text=attempt.response.text, source=job.parts[attempt.part],
+                        finish_reason=event.finish_reason, n_tokens=event.n_tokens,
+                        stopped=attempt.response.stopped, loop=attempt.guard.reason,
+                        retry=attempt.retry, target=self.tgt,
+                        check_language=self.options.check_language,
+                        glossary=self.options.glossary)
+        if verdict.retry is not None or (verdict.split and self._split(job, attempt)):
+            yield from self._retract(job)
+            if verdict.retry is not None:
+                self.submit(job, attempt.part, verdict.retry, attempt.splits, verdict.terms)
+            return
+        if verdict.status is not None:
+            job.status = verdict.status
+            job.notes.append(verdict.note)
         job.results[attempt.part] = attempt.response.text
         if len(job.parts) == 1 and event.score is not None and event.hypotheses:
             job.score = event.score
@@ -291,6 +287,8 @@ class _Run:
         unit = job.unit
         translation = "".join(sep + r for sep, r in zip(job.seps, job.results) if r).strip()
         lost = [span for span in unit.protected if not spans.survives(span, translation)]
+        if self.options.glossary:  # keep-as-is terms: byte for byte
+            lost += [t for t in self.options.glossary.kept_in(unit.source) if t not in translation]
         if job.status == "too-long":
             translation = unit.raw
         elif lost:  # code, links and identifiers must survive, whatever else went wrong
@@ -301,7 +299,7 @@ class _Run:
             job.status = "echo"
             job.notes.append("the output repeats the source")
         if translation is not unit.raw:
-            translation = _shape(unit, translation)
+            translation = shape_like(unit, translation)
         if job.status == "same-language":
             translation = unit.raw
         job.result = UnitResult(unit.index, unit.line, unit.source, translation, job.status,
@@ -321,7 +319,7 @@ class _Run:
         for text, score in job.hypotheses:
             if not text or any(not spans.survives(span, text) for span in unit.protected):
                 continue
-            text = _shape(unit, text)
+            text = shape_like(unit, text)
             if text not in seen:
                 seen.add(text)
                 out.append((text, round(score, 4)))
@@ -364,32 +362,12 @@ class _Run:
                     yield caught_up
 
 
-def _ends(raw: str, pieces: list[str], restore_hashes: bool, source: str) -> str | None:
-    """Whether a beam's raw text is complete: "stop" when it started a new `###` section,
-    "degenerate" when it loops or runs far past the source, else None."""
-    response = prompt.ResponseFilter(restore_hashes=restore_hashes)
-    response.feed(raw)
-    if response.stopped:
-        return "stop"
-    guard = guards.DegenerationGuard(source)
-    return "degenerate" if any(guard.feed(piece) for piece in pieces) else None
-
-
 def _notes(notes: list[str]) -> str:
     """Each distinct note once (a unit split in 100 parts may hit one limit 100 times)."""
     counts: dict[str, int] = {}
     for note in notes:
         counts[note] = counts.get(note, 0) + 1
     return "; ".join(note if n == 1 else f"{note} (x{n})" for note, n in counts.items())
-
-
-def _shape(unit: Unit, translation: str) -> str:
-    """Lay the translation out like its source: subtitle lines, or a wrapped paragraph."""
-    if unit.wrap > 1:
-        return wrap_lines(translation, unit.wrap, unit.newline)
-    if unit.width:
-        return rewrap(translation, unit.width, unit.first, unit.indent, unit.newline)
-    return translation
 
 
 def translate_document(doc: Document, src: Language, tgt: Language, engine: Engine | None,

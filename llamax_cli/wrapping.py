@@ -46,3 +46,12 @@ def rewrap(text: str, width: int, first: int, indent: str, newline: str = "\n") 
         lines[-1].append(word)
         used += needed
     return (newline + indent).join(" ".join(line) for line in lines)
+
+
+def shape_like(unit, translation: str) -> str:
+    """Lay the translation out like its source: subtitle lines, or a wrapped paragraph."""
+    if unit.wrap > 1:
+        return wrap_lines(translation, unit.wrap, unit.newline)
+    if unit.width:
+        return rewrap(translation, unit.width, unit.first, unit.indent, unit.newline)
+    return translation

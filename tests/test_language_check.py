@@ -88,3 +88,17 @@ def test_english_answers_of_the_test_model_are_never_ok(engine):
     for r in wrong:
         assert r.status in ("wrong-language", "degenerate", "truncated"), (r.status, r.note)
         assert r.attempts >= 2
+
+
+def test_the_cli_reports_wrong_language_on_stderr_in_json_and_in_its_exit_status(llamax):
+    source = "My grandmother grows tomatoes and beans in her garden every summer."
+    proc = llamax("translate", "--from", "en", "--to", "fr", "--json", "-t", source,
+                  env={"LLAMAX_CHECK_LANGUAGE": "1"})  # on, as by default (conftest)
+    import json
+
+    record = json.loads(proc.stdout)
+    assert language_check.mismatch(record["translation"], resolve("fr")) is not None, \
+        "the test model answered in French: this test needs a harder case"
+    assert record["status"] in ("wrong-language", "degenerate", "truncated"), record
+    assert proc.returncode == 3
+    assert f"{record['status']}: " in proc.stderr.decode()

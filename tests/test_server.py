@@ -74,7 +74,8 @@ def server_env(tmp_path_factory, gemma_path):
            if not k.startswith(("LLAMAX_", "HF_")) and k != "GGML_CPU_TILED_MM"}
     env.update({"LLAMAX_MODEL": str(gemma_path), "HF_HUB_OFFLINE": "1",
                 "HF_HOME": str(home / "hf"), "XDG_CONFIG_HOME": str(home / "config"),
-                "XDG_CACHE_HOME": str(home / "cache"), "PYTHONUNBUFFERED": "1"})
+                "XDG_CACHE_HOME": str(home / "cache"), "PYTHONUNBUFFERED": "1",
+                "LLAMAX_CHECK_LANGUAGE": "0"})  # as in conftest.cli_env
     return env
 
 
