@@ -104,7 +104,9 @@ def _translate(pairs, model, beams, yes, note) -> None:
                                         units=sum(len(p.sources) for p in todo)))
     try:
         for pair in todo:
-            translate_options = translate.Options(beams=settings["beams"] or 1)
+            translate_options = translate.Options(
+                beams=settings["beams"] or 1,
+                check_language=config.value("check_language") is not False)
             evaluate.translate_pair(pair, translator, translate_options)
             note(f"{pair.name}: translated {len(pair.sources)} sentences in "
                  f"{pair.seconds['translation']:.1f} s")

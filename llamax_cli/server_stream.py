@@ -10,6 +10,7 @@ segments the text the same way, translates it in its shared batch, and streams J
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import queue
 import threading
@@ -63,6 +64,9 @@ def add_stream_route(app, api) -> None:
                 emit(json.dumps({"error": str(exc), "status": 429}) + "\n")
             except LlamaxError as exc:
                 emit(json.dumps({"error": str(exc), "status": 500}) + "\n")
+            except Exception as exc:  # a bug: the client hears of it rather than a cut stream
+                emit(json.dumps({"error": f"internal error: {exc!r}", "status": 500}) + "\n")
+                raise
             finally:
                 emit(_END)
                 api.release()

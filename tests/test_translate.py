@@ -103,8 +103,14 @@ def test_a_loop_that_survives_the_retry_is_reported():
 
 def test_an_echo_is_flagged():
     engine = ScriptedEngine(["The weather is lovely today."])
-    _, results = run("The weather is lovely today.", engine)
+    _, results = run("The weather is lovely today.", engine, check_language=False)
     assert results[0].status == "echo"
+
+
+def test_an_echo_in_the_source_language_is_a_wrong_language_answer_and_retried():
+    engine = ScriptedEngine(["The weather is lovely today."] * 2)
+    _, results = run("The weather is lovely today.", engine)
+    assert results[0].status == "wrong-language" and results[0].attempts == 2
 
 
 def test_an_english_preamble_is_stripped():
