@@ -2,7 +2,7 @@
 beams, in alternating rounds.
 
     python benchmarks/bench_beams.py [--model PATH] [--units 16] [--tokens 32] [--parallel 16]
-                                     [--beams 1,2,4,8] [--rounds 3]
+                                     [--beams 1,2,4,8] [--rounds 3] [--quality N]
 
 Every configuration decodes the same units from English to French with exactly --tokens
 tokens per hypothesis (end-of-generation ignored, so the work depends only on the width) in
@@ -10,6 +10,11 @@ one engine of --parallel slots: greedy fills them with units, B beams with paral
 at a time. Reported: median seconds and units/s of each width, and the cost relative to
 greedy. The ideal is B x the work of greedy in the same batch; what batching saves shows as a
 ratio below B.
+
+With --quality N: the first N English sentences of the NTREX-128 slice in tests/data are
+translated into French greedily and with 4 beams (the pipeline, language check off), and both
+outputs are scored with the engine's own mean log-probability per token; reported: the means,
+and on how many sentences each wins.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from llamax_cli import prompt
+import csv
+
+from llamax_cli import prompt, translate
 from llamax_cli.engine import Request, Sampling
 from llamax_cli.engine.llama import LlamaEngine, default_threads
 from llamax_cli.languages import resolve
+from llamax_cli.segment import segment
 
 LINES = ["The committee will publish its final report next spring.",
          "Our neighbour has announced the changes to the park.",
@@ -47,6 +55,28 @@ def run(engine: LlamaEngine, prompts: list[str], tokens: int, beams: int) -> flo
     return time.perf_counter() - start
 
 
+def quality(engine: LlamaEngine, n: int) -> None:
+    data = Path(__file__).parents[1] / "tests/data/ntrex128-slice.tsv"
+    with data.open(encoding="utf-8") as f:
+        lines = [r["text"] for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+                 if r["lang"] == "en"][:n]
+    en, fr = resolve("en"), resolve("fr")
+    doc = segment("\n".join(lines), "text")
+    outputs = {}
+    for beams in (1, 4):
+        options = translate.Options(beams=beams, check_language=False)
+        outputs[beams] = [r.translation for r in translate.translate_document(
+            doc, en, fr, engine, options) if isinstance(r, translate.UnitResult)]
+    scores = [(engine.score(prompt.build(en, fr, line), "\n" + g),
+               engine.score(prompt.build(en, fr, line), "\n" + b))
+              for line, g, b in zip(lines, outputs[1], outputs[4])]
+    wins = sum(b > g for g, b in scores), sum(g > b for g, b in scores)
+    print(f"\n{len(lines)} NTREX sentences en->fr, mean log-probability per token: greedy "
+          f"{sum(g for g, _ in scores) / len(scores):.3f}, 4 beams "
+          f"{sum(b for _, b in scores) / len(scores):.3f}; beams better on {wins[0]}, greedy "
+          f"on {wins[1]}, the same on {len(scores) - sum(wins)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path)
@@ -56,6 +86,7 @@ def main() -> None:
     parser.add_argument("--beams", default="1,2,4,8")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=default_threads())
+    parser.add_argument("--quality", type=int, default=0)
     args = parser.parse_args()
     model = args.model or default_model()
     widths = list(map(int, args.beams.split(",")))
@@ -72,6 +103,8 @@ def main() -> None:
                 times[b].append(run(engine, prompts, args.tokens, b))
             print(f"round {r + 1}: " + ", ".join(f"{b} beams {times[b][-1]:.1f} s"
                                                  for b in widths), flush=True)
+        if args.quality:
+            quality(engine, args.quality)
     base = statistics.median(times[widths[0]])
     print("\n| beams | seconds | units/s | time vs greedy |\n|---|---|---|---|")
     for b in widths:

@@ -137,6 +137,30 @@ def test_alternatives_come_from_beam_search_in_the_shape_of_q(server):
     assert [len(a) <= 1 for a in body["alternatives"]] == [True, True]
 
 
+def test_a_startup_glossary_applies_to_every_request(server_env, tmp_path):
+    (tmp_path / "terms.tsv").write_text("railway\tchemin de fer\n")
+    srv = Server(server_env, tmp_path, "--glossary", "terms.tsv")
+    try:
+        req = urllib.request.Request(srv.url + "/llamax/translate", json.dumps(
+            {"text": "The new railway opens next spring.", "source": "en", "target": "fr"}
+        ).encode(), {"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(req, timeout=300) as response:
+            records = [json.loads(line) for line in response]
+        unit = next(r["unit"] for r in records if "unit" in r)
+        if "chemin de fer" in unit["translation"].lower():
+            assert unit["status"] == "ok", unit
+        else:
+            assert unit["status"] in ("glossary-miss", "degenerate", "truncated"), unit
+            assert unit["attempts"] == 2 or unit["status"] != "glossary-miss"
+        assert records[-1] == {"done": True}
+    finally:
+        srv.stop()
+    bad = subprocess.run([sys.executable, "-m", "llamax_cli", "serve", "--port",
+                          str(free_port()), "--glossary", "none.tsv"], env=server_env,
+                         cwd=tmp_path, capture_output=True, timeout=120)
+    assert bad.returncode == 1 and b"glossary none.tsv: no such file" in bad.stderr
+
+
 def test_every_parameter_in_the_query_string(server):
     query = urllib.parse.urlencode({"q": "Hello world", "source": "en", "target": "es"})
     status, body = request(f"{server.url}/translate?{query}", data=b"", method="POST")

@@ -56,7 +56,7 @@ class Child:
 def log_normalizer(row: np.ndarray) -> float:
     """log(sum(exp(row))), computed stably: a logit minus it is a log-probability."""
     peak = float(row.max())
-    return peak + float(np.log(np.exp(row - peak, dtype=np.float64).sum()))
+    return peak + float(np.log(np.exp(row - peak).sum(dtype=np.float64)))
 
 
 def top_candidates(row: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
