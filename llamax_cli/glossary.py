@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from llamax_cli.errors import LlamaxError
+from llamax_cli.textio import read_source
 
 
 def _pattern(terms: list[str], flags: int = 0) -> re.Pattern | None:
@@ -80,14 +81,10 @@ def hint(text: str, pairs: list[tuple[str, str]]) -> str:
 def read(path: str | Path) -> Glossary:
     """Read a glossary TSV; a malformed line is an error naming the file and line."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise LlamaxError(f"glossary {path}: no such file") from None
-    except UnicodeDecodeError:
-        raise LlamaxError(f"glossary {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise LlamaxError(f"glossary {path}: {exc.strerror}") from None
+    try:  # as any input file: its encoding detected, binary refused
+        lines = read_source(str(path)).text.splitlines()
+    except LlamaxError as exc:
+        raise LlamaxError(f"glossary {exc}") from None
     keep, pairs = [], {}
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):

@@ -31,9 +31,11 @@ def test_a_malformed_line_is_named(tmp_path, text, where):
 def test_a_missing_or_binary_file_is_one_clear_error(tmp_path):
     with pytest.raises(LlamaxError, match="no such file"):
         glossary.read(tmp_path / "nope.tsv")
-    (tmp_path / "bin.tsv").write_bytes(b"\xff\xfe\x00bad")
-    with pytest.raises(LlamaxError, match="not UTF-8"):
+    (tmp_path / "bin.tsv").write_bytes(b"\x00\x01\x02binary\x00")
+    with pytest.raises(LlamaxError, match="glossary .*bin.tsv looks like a binary file"):
         glossary.read(tmp_path / "bin.tsv")
+    (tmp_path / "utf16.tsv").write_text("railway\tchemin de fer\n", encoding="utf-16")
+    assert glossary.read(tmp_path / "utf16.tsv").pairs == {"railway": "chemin de fer"}
 
 
 def test_terms_match_whole_words_pairs_in_any_case_kept_ones_as_written():
