@@ -361,7 +361,10 @@ def test_a_client_that_disconnects_frees_its_slots(server_env, tmp_path):
             {"Content-Type": "application/json"}, method="POST")
         response = urllib.request.urlopen(req, timeout=300)
         json.loads(response.readline())  # in flight now
-        assert request(srv.url + "/health")[1]["active"] > 0
+        busy = request(srv.url + "/health")[1]
+        # Between two steps both slots can be free (units of the same length end together):
+        # the units queued behind them are still there.
+        assert busy["active"] + busy["waiting"] > 0, busy
         response.close()  # the client goes away
         deadline = time.time() + 120
         while time.time() < deadline:
