@@ -1,6 +1,7 @@
 """`llamax serve`: warm latency against a cold process, and shared batching under load.
 
     python benchmarks/bench_serve.py [--model PATH] [--rounds 3] [--clients 32]
+        [--sentences synthetic|ntrex] [--parallel N (default: the server's own)]
 
 - Warm latency: `echo "Good morning." | llamax translate --from en --to fr --max-tokens 1`
   as a fresh process, through a running server (found automatically) against `--no-server`
@@ -8,7 +9,10 @@
   one output token is its time to the first token. Alternating rounds, medians.
 - Shared batching: `--clients` clients each sending one sentence to POST /translate at once,
   against the same requests sent one after another; requests/s, and p50/p95 latency of the
-  concurrent ones. Alternating rounds, medians.
+  concurrent ones. Alternating rounds, medians. The sentences: "Sentence number i tells a
+  short story about the town." (synthetic), or the English side of the NTREX-128 sample
+  (../shared/data, in turn: 20 news sentences of 7 to 56 words).
+- The server runs with the user's settings (LLAMAX_CHECK_LANGUAGE and the like pass through).
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--tokens", type=int, default=16)
-    parser.add_argument("--parallel", type=int, default=16)
+    parser.add_argument("--parallel", type=int, help="default: what `llamax serve` picks")
+    parser.add_argument("--sentences", choices=("synthetic", "ntrex"), default="synthetic")
     parser.add_argument("--latency-only", action="store_true",
                         help="skip the load test (a 7B shape on a CPU would take hours)")
     args = parser.parse_args()
@@ -74,9 +79,10 @@ def main() -> None:
            "XDG_CONFIG_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    slots = ["--parallel", str(args.parallel)] if args.parallel else []
     server = subprocess.Popen([sys.executable, "-m", "llamax_cli", "serve", "--port", str(port),
-                               "--parallel", str(args.parallel), "--queue", "1000", "--ctx", "512",
-                               "--batch-limit", "-1"], env=env, stderr=subprocess.PIPE)
+                               *slots, "--queue", "1000", "--ctx", "512", "--batch-limit", "-1"],
+                              env=env, stderr=subprocess.PIPE)
     try:
         while True:
             try:
@@ -93,9 +99,17 @@ def main() -> None:
         server.wait(timeout=120)
 
 
+def sentences(kind: str, n: int) -> list[str]:
+    if kind == "synthetic":
+        return [f"Sentence number {i} tells a short story about the town." for i in range(n)]
+    sample = Path(__file__).parents[2] / "shared/data/ntrex128-sample.tsv"
+    english = [line.split("\t")[2].strip() for line in sample.read_text("utf-8").splitlines()
+               if line.startswith("en\t")]
+    return [english[i % len(english)] for i in range(n)]
+
+
 def measure(args, env: dict, url: str, model: Path) -> None:
-    sentences = [f"Sentence number {i} tells a short story about the town." for i in range(
-        args.clients)]
+    sentences_ = sentences(args.sentences, args.clients)
     body = lambda text: {"q": text, "source": "en", "target": "fr"}  # noqa: E731
     one_shot(env)  # warm up the server and the page cache
     cold, warm, together, one_by_one, latencies = [], [], [], [], []
@@ -106,16 +120,19 @@ def measure(args, env: dict, url: str, model: Path) -> None:
             continue
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
-            latencies += list(pool.map(lambda t: post(url + "/translate", body(t)), sentences))
+            latencies += list(pool.map(lambda t: post(url + "/translate", body(t)), sentences_))
         together.append(args.clients / (time.perf_counter() - start))
         start = time.perf_counter()
-        for text in sentences:
+        for text in sentences_:
             post(url + "/translate", body(text))
         one_by_one.append(args.clients / (time.perf_counter() - start))
     med = statistics.median
     latencies.sort()
+    health = json.loads(urllib.request.urlopen(url + "/health", timeout=10).read())
     print(f"model {model.name} ({model.stat().st_size / 2**20:.0f} MiB), {args.rounds} "
-          f"alternating rounds, medians\n")
+          f"alternating rounds, medians; {args.sentences} sentences; server: "
+          f"{health.get('slots', '?')} slots, language check "
+          f"{'off' if env.get('LLAMAX_CHECK_LANGUAGE') == '0' else 'on'}\n")
     print("| measure | value |\n|---|---|")
     print(f"| one-line translate, cold (`--no-server`), s | {med(cold):.3f} |")
     print(f"| one-line translate, warm (running server), s | {med(warm):.3f} |")

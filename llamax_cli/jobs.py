@@ -15,10 +15,9 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import TYPE_CHECKING, Callable, Optional, TextIO
 
 from llamax_cli import config, languages, source_language, translate
-from llamax_cli.detect import Detection
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import DoneWithProblems, LlamaxError, UsageError
 from llamax_cli.glossary import read as read_glossary
@@ -26,6 +25,9 @@ from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
 from llamax_cli.service import Translator
 from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, stdout_for, text_source
+
+if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
+    from llamax_cli.detect import Detection
 
 
 @dataclass

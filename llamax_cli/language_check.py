@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from llamax_cli.detect import detect
 from llamax_cli.languages import Language
 
 CONFIDENT = 0.9
@@ -37,6 +36,8 @@ def mismatch(output: str, target: Language) -> str | None:
     """A note saying what language `output` is in, when it is confidently not `target`."""
     if not _long_enough(output):
         return None
+    from llamax_cli.detect import detect  # numpy and the tables: only when there is output
+
     found = detect(output)
     if found.language is None or found.language.code == target.code:
         return None

@@ -11,13 +11,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from llamax_cli import translate
-from llamax_cli.detect import Detection, detect
 from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
+
+if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
+    from llamax_cli.detect import Detection
 
 
 class Cancelled(LlamaxError):
@@ -48,16 +50,19 @@ class Translator:
         self.engine.close()
 
     def load(self) -> dict:
-        """What the engine is doing now: sequences decoding, and requests waiting."""
+        """What the engine is doing now: its slots, sequences decoding, and requests waiting."""
         scheduler = getattr(self.engine, "scheduler", None)
         if scheduler is None:
             return {}
-        return {"active": len(scheduler.active), "waiting": scheduler.waiting}
+        return {"slots": self.engine.n_parallel, "active": len(scheduler.active),
+                "waiting": scheduler.waiting}
 
     # -- detection -----------------------------------------------------------------------
 
     @staticmethod
     def detect(text: str, hint: Optional[str] = None) -> Detection:
+        from llamax_cli.detect import detect
+
         return detect(text, hint=hint)
 
     # -- documents -----------------------------------------------------------------------

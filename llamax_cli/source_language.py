@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-from llamax_cli import languages, lid_features
-from llamax_cli.detect import Detection, detect, locale_hint
+from llamax_cli import languages
 from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document
+
+if TYPE_CHECKING:  # the detector (numpy, its tables) loads only when something is detected
+    from llamax_cli.detect import Detection
 
 SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
 _SCRIPT_LETTERS = 8  # a unit with fewer letters does not vote on the document's scripts
@@ -35,6 +37,8 @@ class Choice:
 def choose(doc: Document, label: str, default: Optional[str],
            note: Callable[[str], None]) -> Choice:
     """The source language(s) of `doc`, detected; `default` is the user's `from` setting."""
+    from llamax_cli.detect import detect, locale_hint
+
     if not doc.units:
         return Choice(None)
     locale = locale_hint()
@@ -74,6 +78,8 @@ def _sample(doc: Document) -> str:
 
 
 def _main_script(text: str) -> Optional[str]:
+    from llamax_cli import lid_features
+
     counts = lid_features.scripts(lid_features.codepoints(text))
     if counts.sum() < _SCRIPT_LETTERS:
         return None
@@ -99,6 +105,8 @@ def _per_unit(doc: Document, found: Detection, default: Optional[str],
               locale: Optional[str]) -> Optional[Choice]:
     """Each unit's language, or None when they all turn out to be one. A unit too short to
     tell takes the user's default, else the language most sure units are in."""
+    from llamax_cli.detect import detect
+
     answers = [detect(unit.source, locale=locale) for unit in doc.units]
     sure = collections.Counter(a.language for a in answers if a.reliable)
     if len(sure) < 2:

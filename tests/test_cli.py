@@ -251,3 +251,13 @@ def test_terminal_stdin_with_no_input_explains_instead_of_hanging(cli_env):
     code, output = run_in_terminal(["translate", "--to", "fr"], cli_env)
     assert code == 2
     assert b"no input" in output
+
+
+def test_the_cli_loads_no_detector_until_something_is_detected():
+    # A one-line `translate --from en` through a running server needs neither numpy nor the
+    # detector's tables: their import is a tenth of a second of every such call.
+    code = ("import sys, llamax_cli.cli, llamax_cli.jobs, llamax_cli.server_client; "
+            "print(sorted(m for m in ('numpy', 'llamax_cli.detect', 'llama_cpp') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

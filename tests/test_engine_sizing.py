@@ -30,3 +30,11 @@ def test_the_kv_cache_is_held_to_an_eighth_of_memory(gemma_path, monkeypatch):
     assert sizing.auto_parallel(gemma_path, 1024, 200, on_gpu=False) == 5
     monkeypatch.setattr(sizing, "physical_memory", lambda: per_slot)
     assert sizing.auto_parallel(gemma_path, 1024, 200, on_gpu=False) == 1
+
+
+def test_a_server_gets_room_for_a_burst(gemma_path, monkeypatch):
+    monkeypatch.setattr(sizing, "tiled_kernels_on", lambda path, deterministic: True)
+    assert sizing.auto_parallel(gemma_path, 1024, None, on_gpu=False) == sizing.SERVER_SLOTS
+    assert sizing.auto_parallel(gemma_path, 1024, None, on_gpu=True) == sizing.SERVER_SLOTS
+    # --deterministic keeps its capped batches, server or not
+    assert sizing.auto_parallel(gemma_path, 1024, None, on_gpu=False, deterministic=True) == 4

@@ -372,7 +372,8 @@ def test_a_client_that_disconnects_frees_its_slots(server_env, tmp_path):
             if health["active"] == 0 and health["waiting"] == 0 and health["admitted"] == 0:
                 break
             time.sleep(0.2)
-        assert health == {"status": "ok", "active": 0, "waiting": 0, "admitted": 0}, health
+        assert health == {"status": "ok", "slots": 2, "active": 0, "waiting": 0, "admitted": 0}, \
+            health
         assert request(srv.url + "/translate", {"q": "Hi", "source": "en", "target": "fr"})[0] == 200
     finally:
         srv.stop()

@@ -115,7 +115,7 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
     parallel = settings.get("parallel")
     if parallel is None:
         check_gguf(path)  # a missing or foreign file gets its own message first
-        parallel = auto_parallel(path, ctx, units if units is not None else 1 << 20,
+        parallel = auto_parallel(path, ctx, units,
                                  gpu_layers != 0 and supports_gpu_offload(), deterministic,
                                  kv_scale=KV_SCALE[kv_cache])
         parallel = max(1, parallel // beams)  # the same KV budget, shared by each unit's beams
