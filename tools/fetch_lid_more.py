@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import csv
+import io
 import re
 import subprocess
 import unicodedata
@@ -21,9 +23,18 @@ from pathlib import Path
 LINGUA = ("pemistahl+lingua-go", "a440fc12f15b142f9c6c7b1eb95375fe5ac0f3e7")
 MASAKHANE = ("masakhane-io+masakhane-ner", "ba5843cd08aa491d5f96a5e809e71eb9ec461391")
 UD_JV = ("UniversalDependencies+UD_Javanese-CSUI", "f3baedde383bfe0364d56095ff24caee568fe0bb")
+UD_CEB = ("UniversalDependencies+UD_Cebuano-GJA", "d85a2c85c431d25c9858215303ab4827431b367e")
+CEB_POS = ("rjrequina+Cebuano-POS-Tagger", "fb1b46448c40b23ac8e8e373f073f1f8934b6dc6")
+OC_VAR = ("lucilebessac+occitan-variety-detection", "f38c6638400f894ce5554a2ab7cd91004d942f8f")
+NEWS = ("masakhane-io+masakhane-news", "819be052e79e0a600e0ed4a7356594681cb5c4f3")
+MALAYA = ("mesolitica+malaya", "56ab5f547a2403a07e7da25898f699ba50da52b1")
+OC_CONTES = ("Arnaudin_oc-gascon", "BladerAgenais_oc-lengadoc", "BladerArmagnac_oc-gascon",
+             "Lalanne_oc-gascon")
 
-# code -> [(repo, commit, path, kind)]. Not lingua's ms.txt (nor, to keep the pair even,
-# id.txt): its "Malay" sentences are largely Indonesian ("punya", "bilang", "dari").
+# code -> [(repo, commit, path, kind[, cap])]; cap: use at most that many lines of the file.
+# Not lingua's ms.txt: its "Malay" sentences are largely Indonesian ("punya", "bilang", "dari").
+# Its id.txt is used: with Malaysian text for Malay (malaya), Indonesian needs varied text too,
+# or Indonesian news goes to Malay. No flores*/dev/devtest or MT-benchmark file is used.
 SOURCES = {
     "lg": [(*LINGUA, "cmd/language-testdata/sentences/lg.txt", "lines"),
            (*MASAKHANE, "text_by_language/luganda/luganda.txt", "lines")],
@@ -32,12 +43,25 @@ SOURCES = {
     "tl": [(*LINGUA, "cmd/language-testdata/sentences/tl.txt", "lines")],
     "sw": [(*LINGUA, "cmd/language-testdata/sentences/sw.txt", "lines")],
     "jv": [(*UD_JV, "jv_csui-ud-test.conllu", "conllu")],
+    "id": [(*LINGUA, "cmd/language-testdata/sentences/id.txt", "lines")],
+    "ceb": [(*UD_CEB, "ceb_gja-ud-test.conllu", "conllu"),
+            (*CEB_POS, "eval/data/scraped/news-raw-nc.txt", "lines"),
+            (*CEB_POS, "eval/data/scraped/news-raw.txt", "lines")],
+    "oc": [(*OC_VAR, "data/oc-lengadoc-grclass_fr-news.csv", "section"),
+           (*OC_VAR, "data/oc-gascon-grclass_fr-news.csv", "section"),
+           *[(*OC_VAR, f"data/{name}-grclass.csv", "section") for name in OC_CONTES],
+           (*OC_VAR, "data/globalvoices.en-ca.oc_oc-lengadoc-grclass.csv", "section", 12000)],
+    "ln": [(*NEWS, f"data/lin/{split}.tsv", "news_tsv") for split in ("train", "dev")],
+    "ms": [(*MALAYA, "dataset/sentiment/sentiment-data-v2.csv", "text_csv")],
 }
+FRENCH = re.compile(r"\b(les|des|est|une|dans|pour|sont|avec|nous|vous|cette)\b")
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"»”]?\s+(?=[\"«“]?[A-Z])")
 
 
 def read(mirrors: Path, repo: str, commit: str, path: str) -> str:
     root = mirrors / repo
-    git_dir = next((d for d in (root / "repo", root / ".git") if d.exists()), root)
+    candidates = (root / "repo" / ".git", root / "repo", root / ".git")
+    git_dir = next((d for d in candidates if d.exists()), root)
     return subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{commit}:{path}"],
                           check=True, capture_output=True, text=True).stdout
 
@@ -45,6 +69,15 @@ def read(mirrors: Path, repo: str, commit: str, path: str) -> str:
 def lines_of(text: str, kind: str) -> list[str]:
     if kind == "conllu":
         return [line[len("# text = "):] for line in text.splitlines() if line.startswith("# text = ")]
+    if kind == "section":  # "text§label" lines (lowercased, no punctuation); drop French ones
+        lines = [line.rsplit("§", 1)[0] for line in text.splitlines()]
+        return [line for line in lines if len(FRENCH.findall(line)) < 2]
+    if kind == "text_csv":  # CSV with a "text" column
+        return [row["text"] for row in csv.DictReader(io.StringIO(text))]
+    if kind == "news_tsv":  # MasakhaNEWS: headline + article text, split into sentences
+        rows = csv.DictReader(io.StringIO(text), delimiter="\t")
+        return [part for row in rows for field in (row["headline"], row["text"])
+                for part in SENTENCE_END.split(field)]
     return text.splitlines()
 
 
@@ -65,8 +98,9 @@ def main() -> None:
     for code, sources in SOURCES.items():
         seen, kept = set(), []
         counts = collections.Counter()
-        for repo, commit, path, kind in sources:
-            for raw in lines_of(read(args.mirrors, repo, commit, path), kind):
+        for repo, commit, path, kind, *cap in sources:
+            lines = lines_of(read(args.mirrors, repo, commit, path), kind)
+            for raw in lines[:cap[0]] if cap else lines:
                 line = clean(raw)
                 if line and line.lower() not in seen:
                     seen.add(line.lower())
