@@ -234,7 +234,9 @@ def serve(
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Layers to offload."),
     ctx: Optional[int] = typer.Option(None, "--ctx", help="Context per unit in tokens."),
     parallel: Optional[int] = typer.Option(None, "--parallel", "-p",
-                                           help="Units decoded at once, for all clients."),
+                                           help="Units decoded at once, for all clients "
+                                                "[default: 32, as memory allows; "
+                                                "--deterministic: as translate]."),
     beams: Optional[int] = typer.Option(
         None, "--beams", help="Beam search width for every request (1: greedy); a request "
                               "asking for K alternatives uses K+1 at least [default: 1]."),
