@@ -10,7 +10,7 @@ choice is also held to a share of the machine's memory and to the document's uni
 A server (`units` unknown) gets 32 slots with the fast kernels: its load comes in bursts, and a
 burst wider than the slots runs in waves whose last one decodes a few rows at a time. 32 rows
 cost no throughput against 16 (gemma: 147 against 150 tok/s, BENCHMARKS.md), and 32 clients
-at once were served 1.95x faster than one after another against 1.75x with 16 slots.
+at once were served 1.95-2.40x faster than one after another, against 1.75x with 16 slots.
 """
 
 from __future__ import annotations
