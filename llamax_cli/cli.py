@@ -341,13 +341,16 @@ def main() -> None:
 
 def _handle_termination_signals() -> None:
     """SIGTERM and SIGHUP unwind like Ctrl-C: every `finally` runs, so no partial output file
-    and no temporary file is left behind."""
+    and no temporary file is left behind. None of them raises inside a section that holds the
+    engine's lock (interrupts.py). A signal the parent set to be ignored (`nohup`, a
+    background job's SIGINT) stays ignored."""
+    from llamax_cli.interrupts import raise_or_defer
 
     def stop(signum, _frame):
-        raise Interrupted(signum)
+        raise_or_defer(Interrupted(signum) if signum != signal.SIGINT else KeyboardInterrupt())
 
-    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if signum is not None:
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, stop)
 
 

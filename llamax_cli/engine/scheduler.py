@@ -34,6 +34,7 @@ from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.engine.beams import SearchSteps
 from llamax_cli.engine.prefill import together
 from llamax_cli.errors import Busy, LlamaxError
+from llamax_cli.interrupts import shielded
 
 
 class Client:
@@ -112,7 +113,7 @@ class Scheduler(SearchSteps, threading.Thread):
         if request.beams > self.e.n_parallel:
             raise LlamaxError(f"{request.beams} beams need as many slots; the engine has "
                               f"{self.e.n_parallel} (raise --parallel)")
-        with self._cond:
+        with shielded(), self._cond:  # a Ctrl-C here must not leave the lock held
             if self._stopping:
                 raise LlamaxError("the engine is shutting down")
             waiting = len(self._urgent) + len(self._regular)
@@ -123,13 +124,13 @@ class Scheduler(SearchSteps, threading.Thread):
             self._cond.notify()
 
     def cancel(self, client: Client) -> None:
-        with self._cond:
+        with shielded(), self._cond:
             client.cancelled = True
             self._cancels = True
             self._cond.notify()
 
     def stop(self) -> None:
-        with self._cond:
+        with shielded(), self._cond:
             self._stopping = True
             self._cond.notify()
         if self.is_alive():
