@@ -142,8 +142,9 @@ def measure(args, env: dict, url: str, model: Path) -> None:
     print(f"| {args.clients} clients at once, requests/s | {med(together):.2f} |")
     print(f"| the same {args.clients} one after another, requests/s | {med(one_by_one):.2f} |")
     print(f"| shared batching speed-up | {med(together) / med(one_by_one):.2f} |")
-    print(f"| latency under load, p50 / p95, s | {latencies[len(latencies) // 2]:.3f} / "
-          f"{latencies[int(len(latencies) * 0.95)]:.3f} |")
+    print(f"| latency under load, p50 / p95 / max, s | {latencies[len(latencies) // 2]:.3f} / "
+          f"{latencies[int(len(latencies) * 0.95)]:.3f} / {latencies[-1]:.3f} |")
+    print(f"| speed-up per round | {', '.join(f'{t / o:.2f}' for t, o in zip(together, one_by_one))} |")
 
 
 if __name__ == "__main__":

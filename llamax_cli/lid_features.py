@@ -3,6 +3,8 @@
 Text becomes an array of code points (lower-cased; anything but letters and combining marks
 becomes a space), whose character 1-4-grams are hashed into BUCKETS buckets with numpy, in a
 handful of vectorized operations: no per-character Python, so a sentence costs microseconds.
+Whole words, and the first word as a feature of its own, are hashed into the same buckets:
+on held-out lines they raised 2-word accuracy by 1.3 points and 3-word by 0.7 (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -89,7 +91,16 @@ def buckets(text_or_cps) -> np.ndarray:
                 h = h[:-1] * _PRIME + base[n - 1:]
             grams = h if n > 1 else h[base != _SPACE]
             out.append(((grams + _ORDER_SALT[n]) * _MIX) >> shift)
+        out.append(((_word_hashes(cps) + _ORDER_SALT[0]) * _MIX) >> shift)
     return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
+
+
+def _word_hashes(cps: np.ndarray) -> np.ndarray:
+    """A hash per whole word: a word says more than the 4-grams inside it, and short input is
+    mostly whole words ("A mancha", "Todo ser")."""
+    words = cps.tobytes().decode("utf-32-le").split()
+    first = [zlib.crc32(b"^" + words[0].encode("utf-8"))] if words else []
+    return np.array([zlib.crc32(w.encode("utf-8")) for w in words] + first, dtype=np.uint64)
 
 
 WORD_OFFSET = BUCKETS  # word features of the second stage live above the char-gram buckets

@@ -2,8 +2,8 @@
 
     python tools/train_lid.py [--data ../shared/data] [--more ../lid-more] [--out llamax_cli/data/lid.npz]
 
-A multinomial naive Bayes over hashed character 1-4-grams (llamax_cli/lid_features.py), one
-table per script. Only statistics are shipped (quantized log-probabilities), never the text.
+A multinomial naive Bayes over hashed character 1-4-grams, whole words and each line's first
+word (llamax_cli/lid_features.py), one table per script. Only statistics are shipped (quantized log-probabilities), never the text.
 Training text: lid-train/ntrex (the rest of NTREX-128, the measurement sample's lines
 removed), lid-train/udhr (the UDHR), lid-extra (see its SOURCES.md) and, with --more, the
 text tools/fetch_lid_more.py extracts from pinned public repositories. Each language keeps

@@ -1,0 +1,30 @@
+"""The detector's features: character n-grams, whole words, and the text's first word."""
+
+from collections import Counter
+
+import numpy as np
+
+from llamax_cli import lid_features
+
+
+def test_codepoints_lowercase_and_collapse_non_letters():
+    cps = lid_features.codepoints("Ab,  CD!")
+    assert cps.tobytes().decode("utf-32-le") == " ab cd "
+
+
+def test_one_feature_per_char_gram_word_and_first_word():
+    # "ab cd": 4 letters (1-grams); 2-, 3- and 4-grams over " ab cd " (7 code points: 6, 5, 4);
+    # 2 whole words; 1 first word
+    assert len(lid_features.buckets("ab cd")) == 4 + 6 + 5 + 4 + 2 + 1
+
+
+def test_buckets_stay_in_range_and_empty_text_has_none():
+    ids = lid_features.buckets("Ελληνικά και English 中文")
+    assert ids.dtype == np.int64 and ids.min() >= 0 and ids.max() < lid_features.BUCKETS
+    assert len(lid_features.buckets("")) == 0 and len(lid_features.buckets("123 !!")) == 0
+
+
+def test_prefix_cuts_words_or_characters():
+    assert lid_features.prefix("Good  morning, my friend.", "en", 2) == "Good morning,"
+    assert lid_features.prefix("今天天气很好我们去公园", "zh", 2) == "今天天气"
+    assert lid_features.prefix(" a  b ", "en", None) == "a b"
