@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,14 @@ def llamax(cli_env, tmp_path):
             env={**cli_env, **(env or {})}, timeout=timeout, cwd=cwd or tmp_path)
 
     return run
+
+
+def signals_as_in_a_terminal() -> None:
+    """preexec_fn for a child that a test interrupts: a shell starts background jobs with
+    SIGINT ignored (and nohup ignores SIGHUP), which llamax rightly keeps; a user's Ctrl-C
+    in a terminal reaches a process whose handlers are the defaults."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def assert_one_line_error(proc, code: int = 1) -> str:

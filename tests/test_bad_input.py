@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from conftest import assert_finished, assert_one_line_error
+from conftest import assert_finished, assert_one_line_error, signals_as_in_a_terminal
 
 FAST = ("--from", "en", "--max-tokens", "8")
 
@@ -212,7 +212,8 @@ def _stop_after_first_file(cli_env, tmp_path, signum) -> tuple[int, str]:
     (tmp_path / "out" / "b.txt").write_text("previous version\n")
     proc = subprocess.Popen([sys.executable, "-m", "llamax_cli", "translate", "--to", "fr", *FAST,
                              "-q", "--out-dir", "out", "a.txt", "b.txt"], cwd=tmp_path,
-                            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=signals_as_in_a_terminal)
     deadline = time.time() + 300
     while not (tmp_path / "out" / "a.txt").exists() and proc.poll() is None \
             and time.time() < deadline:

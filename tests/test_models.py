@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, run_in_terminal, assert_finished
+from conftest import assert_one_line_error, run_in_terminal, assert_finished, signals_as_in_a_terminal
 from hubserver import HubServer, Served
 
 REPO = "test-org/Tiny-GGUF"
@@ -90,7 +90,8 @@ def test_interrupted_pull_resumes_in_the_next_run(llamax, hub, online, cli_env, 
     serve(hub, "tiny.Q4_K_M.gguf", chunk_delay=0.5, slow_after=11 * MIB)
     env = {**cli_env, **online}
     proc = subprocess.Popen([sys.executable, "-m", "llamax_cli", "models", "pull", "tiny"],
-                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=signals_as_in_a_terminal)
     deadline = time.time() + 60
     partial = []
     while time.time() < deadline:
