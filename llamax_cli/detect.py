@@ -266,8 +266,12 @@ def detect(text: str, hint: str | None = None, locale: str | None = None) -> Det
     order = np.argsort(-probs)[:3]
     top = float(probs[order[0]])
     confidence = _confidence(ev, top, params)
-    # The others share what the top one leaves, in their posterior proportions.
-    rest = (1 - confidence) / (1 - top) if top < 1 else 0.0
+    # The others are scaled like the top one when calibration lowers it (so none passes it:
+    # "„Без" was uk 0.19 ahead of ru 0.31), and share what it leaves when it raises it.
+    if confidence < top:
+        rest = confidence / top
+    else:
+        rest = (1 - confidence) / (1 - top) if top < 1 else 0.0
     candidates = tuple((ev.codes[i], round(confidence if k == 0 else float(probs[i]) * rest, 3))
                        for k, i in enumerate(order))
     return Detection(languages.find(ev.codes[order[0]]), round(confidence, 3), candidates)

@@ -152,6 +152,14 @@ def test_candidates_are_ranked_probabilities():
     assert 0.99 <= sum(probs) <= 1.001 or len(probs) == 3
 
 
+@pytest.mark.parametrize("text", ["„Без", "A", "Polis", "Sin", "Dank"])
+def test_candidates_stay_ranked_when_calibration_lowers_the_top(text):
+    found = detect(text)
+    probs = [p for _, p in found.candidates]
+    assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.001, found.candidates
+    assert probs[0] == found.confidence
+
+
 def test_fast_enough():
     texts = list(SENTENCES.values()) * 20
     detect(texts[0])

@@ -6,7 +6,7 @@ A multinomial naive Bayes over hashed character 1-4-grams, whole words and each 
 word (llamax_cli/lid_features.py), one table per script. Only statistics are shipped (quantized log-probabilities), never the text.
 Training text: lid-train/ntrex (the rest of NTREX-128, the measurement sample's lines
 removed), lid-train/udhr (the UDHR), lid-extra (see its SOURCES.md) and, with --more, the
-text tools/fetch_lid_more.py extracts from pinned public repositories. Each language keeps
+text tools/fetch_lid_more.py extracts from pinned public repositories. Each source file keeps
 the last 5% of its lines (of 8+ words, or 25+ characters in Chinese and Japanese) out of
 training as a dev set for tuning and calibration (tools/fit_lid_calibration.py); `--final`
 trains on everything.
@@ -31,37 +31,47 @@ SOURCES = ("lid-train/ntrex", "lid-train/udhr", "lid-extra")
 MAX_CHARS = 600_000  # per language: enough for stable 4-gram statistics
 
 
-def read_corpus(data: Path, more: list[Path] = ()) -> dict[str, list[str]]:
+def read_corpus(data: Path, more: list[Path] = ()) -> dict[str, list[list[str]]]:
+    """Each language's lines, one list per source file (ntrex, udhr, extra, more)."""
     codes = {lang.code for lang in all_languages()}
-    corpus: dict[str, list[str]] = collections.defaultdict(list)
+    corpus: dict[str, list[list[str]]] = collections.defaultdict(list)
     for folder in [data / source for source in SOURCES] + list(more):
         for path in sorted(folder.glob("*.txt")):
             code = path.stem
             if code not in codes:
                 raise SystemExit(f"{path}: {code} is not a LLaMAX language code")
             lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-            corpus[code].extend(line for line in lines if line)
+            corpus[code].append([line for line in lines if line])
     return corpus
 
 
 DENSE = ("zh", "zh-Hant", "ja")  # no spaces between words
 
 
-def split(lines: list[str], final: bool, dense: bool = False) -> tuple[list[str], list[str]]:
-    if final:
-        return lines, []
-    long_ones = [i for i, line in enumerate(lines)
-                 if (len(line) >= 25 if dense else len(line.split()) >= 8)]
-    held = set(long_ones[-max(len(long_ones) // 20, 3):]) if len(long_ones) > 20 else set()
-    return [l for i, l in enumerate(lines) if i not in held], [lines[i] for i in sorted(held)]
+def split(sources: list[list[str]], final: bool, dense: bool = False
+          ) -> tuple[list[str], list[str]]:
+    """Training and dev lines: the last 5% of each source's long lines are held out, so that
+    the dev set (and the calibration fitted on it) has every domain a language is trained on:
+    NTREX's parallel news as well as Leipzig's web text."""
+    train_lines, dev = [], []
+    for lines in sources:
+        if final:
+            train_lines += lines
+            continue
+        long_ones = [i for i, line in enumerate(lines)
+                     if (len(line) >= 25 if dense else len(line.split()) >= 8)]
+        held = set(long_ones[-max(len(long_ones) // 20, 3):]) if len(long_ones) > 20 else set()
+        train_lines += [l for i, l in enumerate(lines) if i not in held]
+        dev += [lines[i] for i in sorted(held)]
+    return train_lines, dev
 
 
-def train(corpus: dict[str, list[str]], final: bool, alpha: float):
+def train(corpus: dict[str, list[list[str]]], final: bool, alpha: float):
     dev: dict[str, list[str]] = {}
     kept: dict[str, list[str]] = {}
     groups: dict[str, dict[str, np.ndarray]] = collections.defaultdict(dict)
-    for code, lines in sorted(corpus.items()):
-        train_lines, dev[code] = split(lines, final, code in DENSE)
+    for code, sources in sorted(corpus.items()):
+        train_lines, dev[code] = split(sources, final, code in DENSE)
         # Round-robin over sources would be fairer, but order is ntrex, udhr, extra: cap late.
         text, size = [], 0
         for line in train_lines:
