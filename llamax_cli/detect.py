@@ -6,7 +6,8 @@ How it decides, cheapest evidence first:
    Han with kana is Japanese.
 2. Within a script shared by several languages (Latin, Cyrillic, Arabic, Devanagari, Han), a
    naive-Bayes model over hashed character 1-4-grams, whole words and the text's first word,
-   trained on text for 100 of the 102 languages (tools/train_lid.py; data/lid.npz holds only quantized statistics).
+   trained on text for 100 of the 102 languages (tools/train_lid.py; data/lid.npz holds only
+   quantized statistics).
 3. pycld2 as a second opinion, which knows some languages from far more text than we have
    (Cebuano, Javanese, Ganda, Lingala, Occitan); its vote is added to the model's scores.
 4. A second stage for groups of close languages (bs/hr, id/jv/ms, cs/sk, da/no/sv, the

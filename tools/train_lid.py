@@ -3,13 +3,13 @@
     python tools/train_lid.py [--data ../shared/data] [--more ../lid-more] [--out llamax_cli/data/lid.npz]
 
 A multinomial naive Bayes over hashed character 1-4-grams, whole words and each line's first
-word (llamax_cli/lid_features.py), one table per script. Only statistics are shipped (quantized log-probabilities), never the text.
-Training text: lid-train/ntrex (the rest of NTREX-128, the measurement sample's lines
-removed), lid-train/udhr (the UDHR), lid-extra (see its SOURCES.md) and, with --more, the
-text tools/fetch_lid_more.py extracts from pinned public repositories. Each source file keeps
-the last 5% of its lines (of 8+ words, or 25+ characters in Chinese and Japanese) out of
-training as a dev set for tuning and calibration (tools/fit_lid_calibration.py); `--final`
-trains on everything.
+word (llamax_cli/lid_features.py), one table per script. Only statistics are shipped
+(quantized log-probabilities), never the text. Training text: lid-train/ntrex (the rest of
+NTREX-128, the measurement sample's lines removed), lid-train/udhr (the UDHR), lid-extra (see
+its SOURCES.md) and, with --more, the text tools/fetch_lid_more.py extracts from pinned public
+repositories. Each source file keeps the last 5% of its lines (of 8+ words, or 25+ characters
+in Chinese and Japanese) out of training as a dev set for tuning and calibration
+(tools/fit_lid_calibration.py); `--final` trains on everything.
 """
 
 from __future__ import annotations
