@@ -100,7 +100,11 @@ def _word_hashes(cps: np.ndarray) -> np.ndarray:
     mostly whole words ("A mancha", "Todo ser")."""
     words = cps.tobytes().decode("utf-32-le").split()
     first = [zlib.crc32(b"^" + words[0].encode("utf-8"))] if words else []
-    return np.array([zlib.crc32(w.encode("utf-8")) for w in words] + first, dtype=np.uint64)
+    return np.array(_word_ids(words) + first, dtype=np.uint64)
+
+
+def _word_ids(words: list[str]) -> list[int]:
+    return [zlib.crc32(w.encode("utf-8")) for w in words]
 
 
 WORD_OFFSET = BUCKETS  # word features of the second stage live above the char-gram buckets
@@ -111,7 +115,7 @@ def rerank_features(cps: np.ndarray) -> np.ndarray:
     close languages): the char 1-4-gram buckets, plus hashed whole words and word pairs in
     [BUCKETS, 2 * BUCKETS). Repeated ids count repeatedly."""
     words = cps.tobytes().decode("utf-32-le").split()
-    ids = [zlib.crc32(w.encode("utf-8")) for w in words]
+    ids = _word_ids(words)
     pairs = [zlib.crc32(b"%d %d" % (a, b)) for a, b in zip(ids, ids[1:])]
     hashed = np.array(ids + pairs, dtype=np.int64) & (BUCKETS - 1)
     return np.concatenate([buckets(cps), hashed + WORD_OFFSET])
