@@ -16,6 +16,11 @@ How it decides, cheapest evidence first:
    1-4-grams, words and word pairs (tools/train_lid_rerank.py, weights in data/lid.npz)
    re-splits the group's posterior, mixed with the first stage's own split.
 
+5. A whole-table logistic regression over the Latin-script languages (tools/train_lid_lr.py,
+   weights in data/lid.npz): its log-probabilities, times `lr_gamma`, join the posterior.
+   Discriminatively trained, it knows which features tell languages apart, where naive
+   Bayes counts every n-gram alike: about a point better on 2 and 3 words of Latin text.
+
 The posterior adds priors: a mix (PRIOR_MIX) of uniform and web share (data/lid-priors.csv,
 Common Crawl), the user's locale (weak) and --hint (strong). Naive-Bayes log-likelihoods are
 divided by a temperature that grows with the length, so priors count for two words and fade
@@ -118,6 +123,33 @@ def _reranks() -> dict[str, _Rerank]:
     return by_code
 
 
+@dataclass(frozen=True)
+class _TableModel:
+    codes: tuple[str, ...]
+    w: np.ndarray  # lid_features.TABLE_BUCKETS x len(codes)
+    bias: np.ndarray
+
+
+@functools.lru_cache(maxsize=1)
+def _table_model() -> _TableModel | None:
+    """The whole-table logistic regression (tools/train_lid_lr.py), if lid.npz has one."""
+    with _data("lid.npz", "LLAMAX_LID_MODEL") as f:
+        data = np.load(f)
+        if "lr.codes" not in data:
+            return None
+        return _TableModel(tuple(str(c) for c in data["lr.codes"]),
+                           data["lr.w"].astype(np.float32) * float(data["lr.scale"][0]),
+                           data["lr.bias"].astype(np.float64))
+
+
+@functools.lru_cache(maxsize=8)
+def _table_positions(script: str) -> np.ndarray:
+    """For each language of the script's table, its column in the table model (or -1)."""
+    model = _table_model()
+    return np.array([model.codes.index(c) if c in model.codes else -1
+                     for c in _tables()[script].codes])
+
+
 @functools.lru_cache(maxsize=64)
 def _members(script: str, group: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Positions of a rerank group's languages in the script's table, and which of the group
@@ -176,6 +208,12 @@ class _Evidence:
     length: int  # letters, a Han/kana/Hangul character counting 3
     share: float  # the share of letters in the deciding script (plus Latin)
     cps: np.ndarray | None = None  # the text's code points (lid_features.codepoints)
+    grams: np.ndarray | None = None  # its naive-Bayes feature ids (lid_features.buckets)
+
+    @functools.cached_property
+    def rerank_ids(self) -> np.ndarray:
+        """The second stage's and the table model's features, computed once."""
+        return lid_features.rerank_features(self.cps, self.grams)
 
 
 def _evidence(text: str) -> _Evidence | None:
@@ -200,27 +238,46 @@ def _evidence(text: str) -> _Evidence | None:
     table = _tables().get(script)
     if table is None:
         return None
-    loglik = table.q[lid_features.buckets(cps)].sum(axis=0, dtype=np.int64) * table.scale
+    grams = lid_features.buckets(cps)
+    loglik = table.q[grams].sum(axis=0, dtype=np.int64) * table.scale
     votes = _cld2_votes(text, table) if script in ("Latn", "Hani") else np.zeros(len(table.codes))
-    return _Evidence(script, table.codes, loglik, votes, length, share, cps)
+    return _Evidence(script, table.codes, loglik, votes, length, share, cps, grams)
 
 
 def _logits(ev: _Evidence, params: dict, prior: bool = True) -> np.ndarray:
-    """Log-posterior (unnormalized): tempered likelihood + pycld2's vote + log prior.
+    """Log-posterior (unnormalized): tempered likelihood + pycld2's vote + log prior + the
+    whole-table model, then the second stage within a group of close languages.
 
     Naive Bayes counts overlapping n-grams as independent evidence, so its log-likelihoods
     are divided by a temperature that grows with the length (fitted on held-out lines);
-    the prior then weighs as a prior should: much for two words, nothing for a paragraph."""
+    the prior then weighs as a prior should: much for two words, nothing for a paragraph.
+    The second stage splits a group by its own model and naive Bayes' split without the
+    whole-table model: with it, the NTREX sample lost 3 whole bs/hr/ms sentences of 1760."""
     if ev.group == "rule":
         return np.zeros(1)
     p = params["groups"][ev.group]
     temperature = p["t0"] * (ev.length / 20) ** p["t1"]
     logits = (ev.loglik - ev.loglik.max()) / temperature + p["cld2"] * ev.votes
     logits = logits + _log_prior(ev.group) if prior else logits
-    return _rerank(ev, logits, params.get("rerank", {"alpha": 1.0, "beta": 0.0}))
+    table = logits + params.get("lr_gamma", 0.0) * _table_logprobs(ev)
+    return _rerank(ev, table, params.get("rerank", {"alpha": 1.0, "beta": 0.0}), logits)
 
 
-def _rerank(ev: _Evidence, logits: np.ndarray, r: dict) -> np.ndarray:
+def _table_logprobs(ev: _Evidence) -> np.ndarray:
+    """The whole-table model's log-probabilities over the table's languages (zeros where it
+    has no model for the script), to be weighed by `lr_gamma`."""
+    model = _table_model()
+    if model is None or ev.cps is None or ev.group != lid_features.TABLE_SCRIPT:
+        return np.zeros(len(ev.codes))
+    ids, values = lid_features.table_features(ev.rerank_ids)
+    z = values @ model.w[ids] + model.bias
+    z = z - z.max()
+    z = z - math.log(np.exp(z).sum())
+    where = _table_positions(ev.group)
+    return np.where(where >= 0, z[np.maximum(where, 0)], z.min())
+
+
+def _rerank(ev: _Evidence, logits: np.ndarray, r: dict, split: np.ndarray) -> np.ndarray:
     """The second stage: when the top language belongs to a group of close languages, the
     group's logistic regression redistributes the group's share of the posterior among them
     (mixed with the first stage's own split by `beta`)."""
@@ -230,12 +287,12 @@ def _rerank(ev: _Evidence, logits: np.ndarray, r: dict) -> np.ndarray:
     where, inside = _members(ev.group, model.codes)
     if len(where) < 2:
         return logits
-    feats = lid_features.rerank_features(ev.cps)
+    feats = ev.rerank_ids
     pos = np.minimum(np.searchsorted(model.ids, feats), len(model.ids) - 1)
     z = model.w[pos[model.ids[pos] == feats]].sum(axis=0) + model.bias
     own = logits[where]
     mass = own.max() + math.log(np.exp(own - own.max()).sum())
-    within = r["alpha"] * z[inside] + r["beta"] * own
+    within = r["alpha"] * z[inside] + r["beta"] * split[where]
     within = within - within.max()
     out = logits.copy()
     out[where] = mass + within - math.log(np.exp(within).sum())

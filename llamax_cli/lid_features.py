@@ -110,15 +110,30 @@ def _word_ids(words: list[str]) -> list[int]:
 WORD_OFFSET = BUCKETS  # word features of the second stage live above the char-gram buckets
 
 
-def rerank_features(cps: np.ndarray) -> np.ndarray:
+def rerank_features(cps: np.ndarray, grams: np.ndarray | None = None) -> np.ndarray:
     """Feature ids for the second stage (detect.py's discriminative reranker within groups of
-    close languages): the char 1-4-gram buckets, plus hashed whole words and word pairs in
-    [BUCKETS, 2 * BUCKETS). Repeated ids count repeatedly."""
+    close languages): the char 1-4-gram buckets (`grams`, if already computed), plus hashed
+    whole words and word pairs in [BUCKETS, 2 * BUCKETS). Repeated ids count repeatedly."""
     words = cps.tobytes().decode("utf-32-le").split()
     ids = _word_ids(words)
     pairs = [zlib.crc32(b"%d %d" % (a, b)) for a, b in zip(ids, ids[1:])]
     hashed = np.array(ids + pairs, dtype=np.int64) & (BUCKETS - 1)
-    return np.concatenate([buckets(cps), hashed + WORD_OFFSET])
+    return np.concatenate([buckets(cps) if grams is None else grams, hashed + WORD_OFFSET])
+
+
+TABLE_SCRIPT = "Latn"  # the table with the most languages, and most short-text errors
+TABLE_BITS = 16
+TABLE_BUCKETS = 1 << TABLE_BITS
+
+
+def table_features(rerank_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Feature ids and values for the whole-table logistic regression (tools/train_lid_lr.py):
+    the second stage's features (rerank_features) folded into TABLE_BUCKETS, valued
+    log(1 + count), so that a repeated n-gram counts less than a new one."""
+    with np.errstate(over="ignore"):
+        folded = (rerank_ids * 0x9E3779B1 >> 7) % TABLE_BUCKETS
+    ids, counts = np.unique(folded, return_counts=True)
+    return ids, np.log1p(counts)
 
 
 # Which naive-Bayes table decides between languages, by the script they are written in.

@@ -28,3 +28,11 @@ def test_prefix_cuts_words_or_characters():
     assert lid_features.prefix("Good  morning, my friend.", "en", 2) == "Good morning,"
     assert lid_features.prefix("今天天气很好我们去公园", "zh", 2) == "今天天气"
     assert lid_features.prefix(" a  b ", "en", None) == "a b"
+
+
+def test_table_features_fold_into_range_and_damp_repeats():
+    ids, values = lid_features.table_features(
+        lid_features.rerank_features(lid_features.codepoints("la la la la mer")))
+    assert ids.min() >= 0 and ids.max() < lid_features.TABLE_BUCKETS
+    assert len(np.unique(ids)) == len(ids)  # one entry per feature, its count in the value
+    assert values.min() >= np.log(2) and values.max() >= np.log1p(4)  # "la" 4 times

@@ -10,8 +10,9 @@ so that short text is calibrated too. Two stages, per script table:
 1. temperature: naive-Bayes log-likelihoods divided by t0 * (length / 20) ** t1, plus
    pycld2's vote times `cld2`, fitted by likelihood of the right language (uniform prior:
    the dev set is balanced);
-2. Platt scaling, with the web-share prior and the second stage (--rerank) in place: P(right) = sigmoid(a + b * logit(top
-   posterior) + c * log(length)), per script table and one for the script rules.
+2. Platt scaling, with the web-share prior, the second stage (--rerank) and the whole-table
+   model (--lr-gamma) in place: P(right) = sigmoid(a + b * logit(top posterior) + c *
+   log(length)), per script table and one for the script rules.
 
 Writes llamax_cli/data/lid-calibration.json.
 """
@@ -103,6 +104,9 @@ def main() -> None:
     parser.add_argument("--rerank", type=float, nargs=2, default=(1.0, 1.0), metavar=("ALPHA", "BETA"),
                         help="second stage: weight of its logistic regression and of naive "
                              "Bayes' own split within a group (chosen by dev accuracy)")
+    parser.add_argument("--lr-gamma", type=float, default=0.5,
+                        help="weight of the whole-table logistic regression's log-probabilities "
+                             "(tools/train_lid_lr.py; chosen by dev accuracy)")
     args = parser.parse_args()
     rows = list(items(args.dev))
     print(f"{len(rows)} dev items")
@@ -110,7 +114,8 @@ def main() -> None:
     for code, cut, ev in rows:
         by_group[ev.group].append((code, cut, ev))
     params = {"prior_mix": args.prior_mix, "groups": {}, "platt": {},
-              "rerank": {"alpha": args.rerank[0], "beta": args.rerank[1]}}
+              "rerank": {"alpha": args.rerank[0], "beta": args.rerank[1]},
+              "lr_gamma": args.lr_gamma}
     for group, members in sorted(by_group.items()):
         if group == "rule":
             continue

@@ -1,0 +1,90 @@
+"""The detector's whole-table model: one multinomial logistic regression over every Latin-script
+language, beside naive Bayes.
+
+Used by tools/train_lid.py (never on the dev lines unless --final). Naive Bayes treats each
+n-gram as independent evidence and weighs a rare word as much as its counts say; a
+discriminative model learns which features tell languages apart, which matters most for two
+or three words. detect.py adds its log-probabilities, times `lr_gamma` (chosen by dev accuracy,
+tools/fit_lid_calibration.py --lr-gamma), to the posterior. On held-out lines it raised the
+Latin languages' mean accuracy by about a point at 2 and 3 words (BENCHMARKS.md).
+
+Features (llamax_cli/lid_features.table_features): the second stage's character 1-4-grams,
+words and word pairs folded into 2^16 buckets, valued log(1 + count). Samples: up to PER
+training lines a language (shuffled with a fixed seed), each whole and cut to its first 1, 2,
+3 and 5 words; each language weighs the same. Weights are stored as int8 with one scale.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+
+from llamax_cli import lid_features
+
+SCRIPT = lid_features.TABLE_SCRIPT
+PER = 1200  # training lines a language: ~350k samples, ~20 minutes on 2 cores
+ITERATIONS = 150
+L2 = 1e-6
+CUTS = (1, 2, 3, 5, None)
+
+
+def _samples(kept: dict[str, list[str]], codes: list[str]):
+    rng = random.Random(0)
+    rows, labels, weights = [], [], []
+    for k, code in enumerate(codes):
+        lines = list(kept[code])
+        rng.shuffle(lines)
+        pieces = []
+        for line in lines[:PER]:
+            for cut in CUTS:
+                piece = lid_features.prefix(line, code, cut)
+                if cut is None or piece != " ".join(line.split()):
+                    pieces.append(piece)
+        for piece in pieces:
+            rows.append(lid_features.table_features(
+                lid_features.rerank_features(lid_features.codepoints(piece))))
+            labels.append(k)
+            weights.append(1.0 / len(pieces))
+    return rows, np.array(labels), np.array(weights)
+
+
+def train(kept: dict[str, list[str]]):
+    """`kept`: each language's training lines (train_lid.train's, capped as naive Bayes's)."""
+    from scipy import optimize, sparse
+
+    codes = sorted(c for c in kept if lid_features.group_of(c) == SCRIPT and kept[c])
+    rows, y, sw = _samples(kept, codes)
+    sw = sw / sw.sum()
+    indptr = np.cumsum([0] + [len(ids) for ids, _ in rows])
+    x = sparse.csr_matrix((np.concatenate([v for _, v in rows]),
+                           np.concatenate([ids for ids, _ in rows]), indptr),
+                          shape=(len(rows), lid_features.TABLE_BUCKETS))
+    xt = x.T.tocsr()
+    n, f, k = x.shape[0], x.shape[1], len(codes)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1
+
+    def loss(theta):
+        w, b = theta[:f * k].reshape(f, k), theta[f * k:]
+        z = x @ w + b
+        z -= z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        value = -(sw * (logp * onehot).sum(axis=1)).sum() + 0.5 * L2 * (w * w).sum()
+        g = (np.exp(logp) - onehot) * sw[:, None]
+        return value, np.concatenate([(xt @ g + L2 * w).ravel(), g.sum(axis=0)])
+
+    start = time.time()
+    result = optimize.minimize(loss, np.zeros(f * k + k), jac=True, method="L-BFGS-B",
+                               options={"maxiter": ITERATIONS})
+    print(f"  whole-table {SCRIPT} model: {n} samples, {k} languages, loss {result.fun:.4f}, "
+          f"{result.nit} iterations, {time.time() - start:.0f} s", flush=True)
+    return codes, result.x[:f * k].reshape(f, k), result.x[f * k:]
+
+
+def arrays(codes: list[str], w: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """The npz entries: lr.codes, lr.w (int8, buckets x languages), lr.scale, lr.bias."""
+    scale = float(np.abs(w).max()) / 127 or 1.0
+    return {"lr.codes": np.array(codes), "lr.w": np.round(w / scale).astype(np.int8),
+            "lr.scale": np.array([scale]), "lr.bias": np.asarray(b, dtype=np.float32)}
