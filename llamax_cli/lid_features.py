@@ -67,9 +67,18 @@ def codepoints(text: str) -> np.ndarray:
     return cps[keep]
 
 
+# Combining marks shared by all scripts (Yoruba's tone marks on ọ, ẹ; decomposed accents):
+# part of the letter before them, so they are not counted as letters of no script.
+_GENERIC_MARKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+                  (0xFE20, 0xFE2F))
+
+
 def scripts(cps: np.ndarray) -> np.ndarray:
-    """Letter counts per script, indexed like SCRIPTS."""
-    letters = cps[cps != _SPACE]
+    """Letter counts per script, indexed like SCRIPTS (generic combining marks not counted)."""
+    keep = cps != _SPACE
+    for lo, hi in _GENERIC_MARKS:
+        keep &= (cps < lo) | (cps > hi)
+    letters = cps[keep]
     idx = np.searchsorted(_STARTS, letters, side="right") - 1
     inside = (idx >= 0) & (letters <= _ENDS[np.clip(idx, 0, None)])
     script_ids = np.where(inside, _RANGE_SCRIPT[np.clip(idx, 0, None)], _ZYYY)

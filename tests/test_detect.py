@@ -204,3 +204,48 @@ def test_the_second_stage_is_shipped():
 
     groups = {model.codes for model in module._reranks().values()}
     assert ("bs", "hr") in groups and ("id", "jv", "ms") in groups
+
+
+@pytest.fixture
+def fresh_model_caches():
+    from llamax_cli import detect as module
+
+    caches = (module._tables, module._reranks, module._table_model, module._table_positions,
+              module._members)
+    for cache in caches:
+        cache.cache_clear()
+    yield module
+    for cache in caches:  # the next test reads the shipped model again
+        cache.cache_clear()
+
+
+def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fresh_model_caches):
+    """The shipped lid.npz has no whole-table model yet (BENCHMARKS.md); one built by
+    train_lid.py --table-model is loaded and used. Here its weights are set by hand: every
+    feature of a French sentence votes French."""
+    module = fresh_model_caches
+    text = "Le comité publiera son rapport au printemps prochain."
+    ids, _ = lid_features.table_features(
+        lid_features.rerank_features(lid_features.codepoints(text)))
+    w = np.zeros((lid_features.TABLE_BUCKETS, 3), dtype=np.int8)
+    w[ids, 1] = 100
+    with module._data("lid.npz", "LLAMAX_LID_MODEL") as f:
+        arrays = dict(np.load(f))
+    arrays.update({"lr.codes": np.array(["en", "fr", "es"]), "lr.w": w,
+                   "lr.scale": np.array([0.01]), "lr.bias": np.zeros(3, dtype=np.float32)})
+    np.savez(tmp_path / "lid.npz", **arrays)
+    monkeypatch.setenv("LLAMAX_LID_MODEL", str(tmp_path / "lid.npz"))
+
+    ev = module._evidence(text)
+    logprobs = module._table_logprobs(ev)
+    known = [ev.codes.index(c) for c in ("en", "fr", "es")]
+    assert abs(np.exp(logprobs[known]).sum() - 1) < 1e-6  # a distribution over its languages
+    assert ev.codes[int(np.argmax(logprobs))] == "fr"
+    assert logprobs.min() == logprobs[known].min()  # languages it lacks get its lowest
+    params = dict(module._calibration(), lr_gamma=0.0)
+    without = module._logits(ev, params)
+    with_model = module._logits(ev, dict(params, lr_gamma=1.0))
+    fr, es = ev.codes.index("fr"), ev.codes.index("es")
+    assert with_model[fr] - with_model[es] > without[fr] - without[es]
+    cyrillic = module._evidence("Комитет опубликует свой доклад весной.")
+    assert not module._table_logprobs(cyrillic).any()  # Latin only

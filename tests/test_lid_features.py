@@ -1,5 +1,6 @@
 """The detector's features: character n-grams, whole words, and the text's first word."""
 
+import unicodedata
 from collections import Counter
 
 import numpy as np
@@ -36,3 +37,10 @@ def test_table_features_fold_into_range_and_damp_repeats():
     assert ids.min() >= 0 and ids.max() < lid_features.TABLE_BUCKETS
     assert len(np.unique(ids)) == len(ids)  # one entry per feature, its count in the value
     assert values.min() >= np.log(2) and values.max() >= np.log1p(4)  # "la" 4 times
+
+
+def test_combining_marks_belong_to_their_letter():
+    decomposed = unicodedata.normalize("NFD", "Ọ̀gbẹ́ni àjọ")
+    counts = lid_features.scripts(lid_features.codepoints(decomposed))
+    assert counts[lid_features.SCRIPTS.index("Zyyy")] == 0
+    assert counts.sum() == len("Ogbeniajo")

@@ -4,7 +4,7 @@
 
 A multinomial naive Bayes over hashed character 1-4-grams, whole words and each line's first
 word (llamax_cli/lid_features.py), one table per script, with the second stage
-(train_lid_rerank.py) and the whole-table Latin model (train_lid_lr.py). Only statistics are shipped
+(train_lid_rerank.py) and, with --table-model, the whole-table Latin model (train_lid_lr.py). Only statistics are shipped
 (quantized log-probabilities), never the text. Training text: lid-train/ntrex (the rest of
 NTREX-128, the measurement sample's lines removed), lid-train/udhr (the UDHR), lid-extra (see
 its SOURCES.md) and, with --more, the text tools/fetch_lid_more.py extracts from pinned public
@@ -124,8 +124,9 @@ def main() -> None:
     parser.add_argument("--dev-out", type=Path, help="write the held-out dev lines (TSV)")
     parser.add_argument("--no-rerank", action="store_true",
                         help="naive Bayes only, without the second stage (train_lid_rerank.py)")
-    parser.add_argument("--no-table-model", action="store_true",
-                        help="without the whole-table logistic regression (train_lid_lr.py)")
+    parser.add_argument("--table-model", action="store_true",
+                        help="also the whole-table logistic regression (train_lid_lr.py; "
+                             "not in the shipped model, see BENCHMARKS.md)")
     args = parser.parse_args()
     corpus = read_corpus(args.data, args.more)
     tables, dev, kept = train(corpus, args.final, args.alpha)
@@ -135,7 +136,7 @@ def main() -> None:
 
         extra = train_lid_rerank.arrays(
             [train_lid_rerank.train_group(kept, group) for group in train_lid_rerank.GROUPS])
-    if not args.no_table_model:
+    if args.table_model:
         import train_lid_lr
 
         extra.update(train_lid_lr.arrays(*train_lid_lr.train(kept)))
