@@ -25,8 +25,10 @@ import numpy as np
 
 from llamax_cli import lid_features
 
+import train_lid_rerank  # noqa: E402  (tools/ is on the path: train_lid.py runs from it)
+
 SCRIPT = lid_features.TABLE_SCRIPT
-PER = 1200  # training lines a language: ~350k samples, ~20 minutes on 2 cores
+PER = 1200  # training lines a language: ~350k samples, ~20 minutes on one core
 ITERATIONS = 150
 L2 = 1e-6
 CUTS = (1, 2, 3, 5, None)
@@ -54,7 +56,7 @@ def _samples(kept: dict[str, list[str]], codes: list[str]):
 
 def train(kept: dict[str, list[str]]):
     """`kept`: each language's training lines (train_lid.train's, capped as naive Bayes's)."""
-    from scipy import optimize, sparse
+    from scipy import sparse
 
     codes = sorted(c for c in kept if lid_features.group_of(c) == SCRIPT and kept[c])
     rows, y, sw = _samples(kept, codes)
@@ -63,26 +65,12 @@ def train(kept: dict[str, list[str]]):
     x = sparse.csr_matrix((np.concatenate([v for _, v in rows]),
                            np.concatenate([ids for ids, _ in rows]), indptr),
                           shape=(len(rows), lid_features.TABLE_BUCKETS))
-    xt = x.T.tocsr()
-    n, f, k = x.shape[0], x.shape[1], len(codes)
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), y] = 1
-
-    def loss(theta):
-        w, b = theta[:f * k].reshape(f, k), theta[f * k:]
-        z = x @ w + b
-        z -= z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        value = -(sw * (logp * onehot).sum(axis=1)).sum() + 0.5 * L2 * (w * w).sum()
-        g = (np.exp(logp) - onehot) * sw[:, None]
-        return value, np.concatenate([(xt @ g + L2 * w).ravel(), g.sum(axis=0)])
-
     start = time.time()
-    result = optimize.minimize(loss, np.zeros(f * k + k), jac=True, method="L-BFGS-B",
-                               options={"maxiter": ITERATIONS})
-    print(f"  whole-table {SCRIPT} model: {n} samples, {k} languages, loss {result.fun:.4f}, "
+    w, b, result = train_lid_rerank.fit_softmax(x, y, sw, len(codes), L2, ITERATIONS)
+    n = x.shape[0]
+    print(f"  whole-table {SCRIPT} model: {n} samples, {len(codes)} languages, loss {result.fun:.4f}, "
           f"{result.nit} iterations, {time.time() - start:.0f} s", flush=True)
-    return codes, result.x[:f * k].reshape(f, k), result.x[f * k:]
+    return codes, w, b
 
 
 def arrays(codes: list[str], w: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:

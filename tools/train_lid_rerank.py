@@ -62,8 +62,32 @@ def _samples(lines_by_code: dict[str, list[str]], group: tuple[str, ...]):
     return rows, np.array(labels), np.array(weights)
 
 
+
+def fit_softmax(x, y, sw, k: int, l2: float, iters: int):
+    """Weighted multinomial logistic regression on sparse `x` by L-BFGS: (w, b, result)."""
+    from scipy import optimize
+
+    xt = x.T.tocsr()
+    n, f = x.shape
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1
+
+    def loss(theta):
+        w, b = theta[:f * k].reshape(f, k), theta[f * k:]
+        z = x @ w + b
+        z -= z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        value = -(sw * (logp * onehot).sum(axis=1)).sum() + 0.5 * l2 * (w * w).sum()
+        g = (np.exp(logp) - onehot) * sw[:, None]
+        grad_w = xt @ g + l2 * w
+        return value, np.concatenate([grad_w.ravel(), g.sum(axis=0)])
+
+    result = optimize.minimize(loss, np.zeros(f * k + k), jac=True, method="L-BFGS-B",
+                               options={"maxiter": iters})
+    return result.x[:f * k].reshape(f, k), result.x[f * k:], result
+
 def train_group(lines_by_code, group, l2: float = 1e-5, iters: int = 300):
-    from scipy import optimize, sparse
+    from scipy import sparse
 
     group = tuple(c for c in group if lines_by_code.get(c))
     if len(group) < 2:
@@ -85,24 +109,8 @@ def train_group(lines_by_code, group, l2: float = 1e-5, iters: int = 300):
     x = sparse.csr_matrix((np.ones(len(indices)), indices, np.array(indptr)),
                           shape=(len(rows), len(keep)))
     x.sum_duplicates()
-    xt = x.T.tocsr()
-    n, f, k = x.shape[0], x.shape[1], len(group)
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), y] = 1
-
-    def loss(theta):
-        w, b = theta[:f * k].reshape(f, k), theta[f * k:]
-        z = x @ w + b
-        z -= z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        value = -(sw * (logp * onehot).sum(axis=1)).sum() + 0.5 * l2 * (w * w).sum()
-        g = (np.exp(logp) - onehot) * sw[:, None]
-        grad_w = xt @ g + l2 * w
-        return value, np.concatenate([grad_w.ravel(), g.sum(axis=0)])
-
-    result = optimize.minimize(loss, np.zeros(f * k + k), jac=True, method="L-BFGS-B",
-                               options={"maxiter": iters})
-    w, b = result.x[:f * k].reshape(f, k), result.x[f * k:]
+    w, b, result = fit_softmax(x, y, sw, len(group), l2, iters)
+    n, f = x.shape
     print(f"  rerank {'/'.join(group)}: {n} samples, {f} features, loss {result.fun:.4f}, "
           f"{result.nit} iterations", flush=True)
     return group, keep, w, b
