@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import re
 import sys
 from pathlib import Path
 
@@ -47,6 +48,43 @@ def read_corpus(data: Path, more: list[Path] = ()) -> dict[str, list[list[str]]]
 
 
 DENSE = ("zh", "zh-Hant", "ja")  # no spaces between words
+SAMPLE = "ntrex128-sample.tsv"
+MARGIN = 10  # lines either side of a guessed document: headline guesses miss some boundaries
+
+
+def sample_documents(data: Path) -> dict[str, set[str]]:
+    """Each language's NTREX training lines from the documents the measurement sample's
+    sentences come from, for the whole-table model to leave out.
+
+    A discriminative model learns a document's names and topic words ("Livingston", the
+    Russian "Zvezda"), and the sample's sentences share documents with lid-train/ntrex, so
+    the sample would flatter it. NTREX marks no document boundaries: they are guessed from the
+    English headlines (lines with no closing punctuation), widened by MARGIN lines."""
+    sample = data / SAMPLE
+    english = data / "lid-train/ntrex/en.txt"
+    if not sample.exists() or not english.exists():
+        return {}
+    rows = [line.split("\t") for line in sample.read_text(encoding="utf-8").splitlines()[1:]]
+    held = sorted({int(row[1]) for row in rows if len(row) == 3})
+    train_lines = english.read_text(encoding="utf-8").splitlines()
+    remaining = iter(train_lines)
+    # The original order: the sample's line numbers (0-based) slotted back in.
+    text = [None if i in held else next(remaining) for i in range(len(train_lines) + len(held))]
+    heads = [i for i, line in enumerate(text)
+             if line is not None and not re.search(r"[.?!\"'”’)\]:;…]\s*$", line)]
+    drop: set[int] = set()
+    for line_no in held:
+        start = max([h for h in heads if h <= line_no], default=0)
+        end = min([h for h in heads if h > line_no], default=len(text))
+        drop.update(range(max(start - MARGIN, 0), min(end + MARGIN, len(text))))
+    # Indices into the training files (the sample's lines are not in them).
+    keep_index = [i for i in range(len(text)) if i not in held]
+    dropped = {k for k, i in enumerate(keep_index) if i in drop}
+    out = {}
+    for path in sorted((data / "lid-train/ntrex").glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        out[path.stem] = {lines[k].strip() for k in dropped if k < len(lines)} - {""}
+    return out
 
 
 def split(sources: list[list[str]], final: bool, dense: bool = False
@@ -139,7 +177,7 @@ def main() -> None:
     if args.table_model:
         import train_lid_lr
 
-        extra.update(train_lid_lr.arrays(*train_lid_lr.train(kept)))
+        extra.update(train_lid_lr.arrays(*train_lid_lr.train(kept, sample_documents(args.data))))
     save(tables, args.out, extra)
     if args.dev_out:
         with open(args.dev_out, "w", encoding="utf-8") as f:

@@ -34,11 +34,12 @@ L2 = 1e-6
 CUTS = (1, 2, 3, 5, None)
 
 
-def _samples(kept: dict[str, list[str]], codes: list[str]):
+def _samples(kept: dict[str, list[str]], codes: list[str], exclude: dict[str, set[str]]):
     rng = random.Random(0)
     rows, labels, weights = [], [], []
     for k, code in enumerate(codes):
-        lines = list(kept[code])
+        left_out = exclude.get(code, set())
+        lines = [line for line in kept[code] if line not in left_out]
         rng.shuffle(lines)
         pieces = []
         for line in lines[:PER]:
@@ -54,12 +55,13 @@ def _samples(kept: dict[str, list[str]], codes: list[str]):
     return rows, np.array(labels), np.array(weights)
 
 
-def train(kept: dict[str, list[str]]):
-    """`kept`: each language's training lines (train_lid.train's, capped as naive Bayes's)."""
+def train(kept: dict[str, list[str]], exclude: dict[str, set[str]] | None = None):
+    """`kept`: each language's training lines (train_lid.train's, capped as naive Bayes's);
+    `exclude`: lines to leave out (train_lid.sample_documents: the NTREX sample's documents)."""
     from scipy import sparse
 
     codes = sorted(c for c in kept if lid_features.group_of(c) == SCRIPT and kept[c])
-    rows, y, sw = _samples(kept, codes)
+    rows, y, sw = _samples(kept, codes, exclude or {})
     sw = sw / sw.sum()
     indptr = np.cumsum([0] + [len(ids) for ids, _ in rows])
     x = sparse.csr_matrix((np.concatenate([v for _, v in rows]),
