@@ -260,22 +260,44 @@ def _logits(ev: _Evidence, params: dict, prior: bool = True) -> np.ndarray:
     temperature = p["t0"] * (ev.length / 20) ** p["t1"]
     logits = (ev.loglik - ev.loglik.max()) / temperature + p["cld2"] * ev.votes
     logits = logits + _log_prior(ev.group) if prior else logits
-    table = logits + params.get("lr_gamma", 0.0) * _table_logprobs(ev)
+    table = logits + params.get("lr_gamma", 0.0) * _table_logprobs(
+        ev, params.get("lr_floor"), params.get("lr_min_words", 1))
     return _rerank(ev, table, params.get("rerank", {"alpha": 1.0, "beta": 0.0}), logits)
 
 
-def _table_logprobs(ev: _Evidence) -> np.ndarray:
-    """The whole-table model's log-probabilities over the table's languages (zeros where it
-    has no model for the script), to be weighed by `lr_gamma`."""
+def _table_logprobs(ev: _Evidence, floor: float | None = None, min_words: int = 1) -> np.ndarray:
+    """The whole-table model's log-probabilities over the table's languages, to be weighed by
+    `lr_gamma`; zeros where it has no model for the script, or for fewer than `min_words`
+    words: on one everyday word that its training text has mostly in another language's web
+    text ("Hello" in Northern Sotho's, "Yes" in Asturian's) it is sure and wrong, and would
+    overrule the prior. `floor`, if set, holds it within that many nats of its best."""
     model = _table_model()
     if model is None or ev.cps is None or ev.group != lid_features.TABLE_SCRIPT:
+        return np.zeros(len(ev.codes))
+    if _words(ev) < min_words:
         return np.zeros(len(ev.codes))
     ids, values = lid_features.table_features(ev.rerank_ids)
     z = values @ model.w[ids] + model.bias
     z = z - z.max()
     z = z - math.log(np.exp(z).sum())
+    if floor is not None:
+        z = np.maximum(z, z.max() - floor)
     where = _table_positions(ev.group)
     return np.where(where >= 0, z[np.maximum(where, 0)], z.min())
+
+
+def _words(ev: _Evidence) -> int:
+    return int((ev.cps == ord(" ")).sum()) - 1  # codepoints() leaves one space between words
+
+
+def platt_key(ev: _Evidence, params: dict) -> str:
+    """Which Platt scaling `ev` gets: its script table's, or, when the whole-table model
+    sits out because the text is too short, the table's own short-text one: the posterior then
+    comes from other models, and one fit across both regimes is off in each."""
+    if (ev.group == lid_features.TABLE_SCRIPT and _table_model() is not None
+            and ev.cps is not None and _words(ev) < params.get("lr_min_words", 1)):
+        return ev.group + "-short"
+    return ev.group
 
 
 def _rerank(ev: _Evidence, logits: np.ndarray, r: dict, split: np.ndarray) -> np.ndarray:
@@ -302,7 +324,8 @@ def _rerank(ev: _Evidence, logits: np.ndarray, r: dict, split: np.ndarray) -> np
 
 def _confidence(ev: _Evidence, top: float, params: dict) -> float:
     """Platt scaling of the top posterior: P(right | posterior, length, script)."""
-    a, b, c = params["platt"][ev.group]
+    key = platt_key(ev, params)
+    a, b, c = params["platt"].get(key, params["platt"][ev.group])
     top = min(max(top, 1e-4), 1 - 1e-4)
     z = a + b * math.log(top / (1 - top)) + c * math.log(ev.length)
     return ev.share / (1 + math.exp(-z))

@@ -249,3 +249,29 @@ def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fre
     assert with_model[fr] - with_model[es] > without[fr] - without[es]
     cyrillic = module._evidence("Комитет опубликует свой доклад весной.")
     assert not module._table_logprobs(cyrillic).any()  # Latin only
+
+
+def test_the_table_model_sits_out_below_its_word_count(tmp_path, monkeypatch, fresh_model_caches):
+    """One word gets no say from the whole-table model (lr_min_words), and its confidence
+    its own Platt scaling ("Latn-short"), fitted on one-word dev items."""
+    module = fresh_model_caches
+    w = np.full((lid_features.TABLE_BUCKETS, 2), 0, dtype=np.int8)
+    w[:, 1] = 100  # Northern Sotho, whatever the text: the model is sure and wrong
+    with module._data("lid.npz", "LLAMAX_LID_MODEL") as f:
+        arrays = dict(np.load(f))
+    arrays.update({"lr.codes": np.array(["en", "nso"]), "lr.w": w,
+                   "lr.scale": np.array([0.1]), "lr.bias": np.zeros(2, dtype=np.float32)})
+    np.savez(tmp_path / "lid.npz", **arrays)
+    monkeypatch.setenv("LLAMAX_LID_MODEL", str(tmp_path / "lid.npz"))
+    params = dict(module._calibration(), lr_gamma=1.0, lr_min_words=2)
+
+    one, two = module._evidence("Hello!"), module._evidence("Hello, world")
+    assert not module._table_logprobs(one, None, 2).any()
+    assert module._table_logprobs(two, None, 2).any()
+    assert module.platt_key(one, params) == "Latn-short"
+    assert module.platt_key(two, params) == "Latn"
+    en, nso = one.codes.index("en"), one.codes.index("nso")
+    logits = module._logits(one, params)
+    assert logits[en] > logits[nso]
+    two_logits = module._logits(two, params)
+    assert two_logits[nso] > two_logits[en]

@@ -11,8 +11,9 @@ so that short text is calibrated too. Two stages, per script table:
    pycld2's vote times `cld2`, fitted by likelihood of the right language (uniform prior:
    the dev set is balanced);
 2. Platt scaling, with the web-share prior, the second stage (--rerank) and the whole-table
-   model (--lr-gamma) in place: P(right) = sigmoid(a + b * logit(top posterior) + c *
-   log(length)), per script table and one for the script rules.
+   model (--lr-gamma, --lr-min-words) in place: P(right) = sigmoid(a + b * logit(top posterior) + c *
+   log(length)), per script table (the Latin one split in two: the text too short for the
+   whole-table model, detect.platt_key, and the rest) and one for the script rules.
 
 Writes llamax_cli/data/lid-calibration.json.
 """
@@ -107,6 +108,10 @@ def main() -> None:
     parser.add_argument("--lr-gamma", type=float, default=0.5,
                         help="weight of the whole-table logistic regression's log-probabilities "
                              "(tools/train_lid_lr.py; chosen by dev accuracy)")
+    parser.add_argument("--lr-min-words", type=int, default=2,
+                        help="the whole-table model joins from this many words on "
+                             "(detect._table_logprobs: one everyday word it saw mostly in "
+                             "another language's web text, like 'Hello', must not decide)")
     args = parser.parse_args()
     rows = list(items(args.dev))
     print(f"{len(rows)} dev items")
@@ -115,7 +120,7 @@ def main() -> None:
         by_group[ev.group].append((code, cut, ev))
     params = {"prior_mix": args.prior_mix, "groups": {}, "platt": {},
               "rerank": {"alpha": args.rerank[0], "beta": args.rerank[1]},
-              "lr_gamma": args.lr_gamma}
+              "lr_gamma": args.lr_gamma, "lr_min_words": args.lr_min_words}
     for group, members in sorted(by_group.items()):
         if group == "rule":
             continue
@@ -127,9 +132,13 @@ def main() -> None:
     detect._calibration.cache_clear()
     detect._log_prior.cache_clear()
     detect._calibration = lambda: params
-    for group, members in sorted(by_group.items()):
-        tops, lengths, right = [], [], []
+    by_platt = collections.defaultdict(list)
+    for group, members in by_group.items():
         for code, _, ev in members:
+            by_platt[detect.platt_key(ev, params)].append((code, ev))
+    for key, members in sorted(by_platt.items()):
+        tops, lengths, right = [], [], []
+        for code, ev in members:
             logits = detect._logits(ev, params)
             probs = np.exp(logits - logits.max())
             probs /= probs.sum()
@@ -137,9 +146,9 @@ def main() -> None:
             tops.append(float(probs[best]))
             lengths.append(ev.length)
             right.append(ev.codes[best] == code)
-        params["platt"][group] = fit_platt(np.array(tops), np.array(lengths, dtype=float),
-                                           np.array(right))
-        print(group, "platt", params["platt"][group], f"accuracy {np.mean(right):.4f}")
+        params["platt"][key] = fit_platt(np.array(tops), np.array(lengths, dtype=float),
+                                         np.array(right))
+        print(key, "platt", params["platt"][key], f"accuracy {np.mean(right):.4f}")
     args.out.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
 
