@@ -266,8 +266,8 @@ def test_the_table_model_sits_out_below_its_word_count(tmp_path, monkeypatch, fr
     params = dict(module._calibration(), lr_gamma=1.0, lr_min_words=2)
 
     one, two = module._evidence("Hello!"), module._evidence("Hello, world")
-    assert not module._table_logprobs(one, None, 2).any()
-    assert module._table_logprobs(two, None, 2).any()
+    assert not module._table_logprobs(one, 2).any()
+    assert module._table_logprobs(two, 2).any()
     assert module.platt_key(one, params) == "Latn-short"
     assert module.platt_key(two, params) == "Latn"
     en, nso = one.codes.index("en"), one.codes.index("nso")
