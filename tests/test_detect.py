@@ -65,8 +65,11 @@ def test_latin_names_inside_another_script_do_not_decide():
     assert found.language.code == "am"
 
 
-@pytest.mark.parametrize("text", ["Hola amigo", "Dobar dan"])
+@pytest.mark.parametrize("text", ["Selamat pagi", "Hvordan har du det?", "Kako si?", "Dobar dan"])
 def test_ambiguous_short_text_stays_below_the_floor(text):
+    """Phrases written alike in close languages (Indonesian and Malay; Danish and Norwegian;
+    Croatian, Bosnian and Slovenian). ("Hola amigo" was here until the everyday sentences
+    made it Spanish at 0.59, which it is.)"""
     found = detect(text)
     assert found.confidence < CONFIDENCE_FLOOR
     assert found.language is not None  # but the best guess is still given

@@ -7,8 +7,9 @@ word (llamax_cli/lid_features.py), one table per script, with the second stage
 (train_lid_rerank.py) and, with --table-model, the whole-table Latin model (train_lid_lr.py). Only statistics are shipped
 (quantized log-probabilities), never the text. Training text: lid-train/ntrex (the rest of
 NTREX-128, the measurement sample's lines removed), lid-train/udhr (the UDHR), lid-extra (see
-its SOURCES.md) and, with --more, the text tools/fetch_lid_more.py extracts from pinned public
-repositories. Each source file keeps the last 5% of its lines (of 8+ words, or 25+ characters
+its SOURCES.md), with --more, the text tools/fetch_lid_more.py extracts from pinned public
+repositories, and with --short, the everyday sentences of tools/fetch_lid_tatoeba.py. Each
+source file keeps the last 5% of its lines (of 8+ words, or 25+ characters
 in Chinese and Japanese) out of training as a dev set for tuning and calibration
 (tools/fit_lid_calibration.py); `--final` trains on everything.
 """
@@ -33,11 +34,12 @@ SOURCES = ("lid-train/ntrex", "lid-train/udhr", "lid-extra")
 MAX_CHARS = 600_000  # per language: enough for stable 4-gram statistics
 
 
-def read_corpus(data: Path, more: list[Path] = ()) -> dict[str, list[list[str]]]:
+def read_corpus(data: Path, more: list[Path] = (), sources: tuple[str, ...] = SOURCES
+                ) -> dict[str, list[list[str]]]:
     """Each language's lines, one list per source file (ntrex, udhr, extra, more)."""
     codes = {lang.code for lang in all_languages()}
     corpus: dict[str, list[list[str]]] = collections.defaultdict(list)
-    for folder in [data / source for source in SOURCES] + list(more):
+    for folder in [data / source for source in sources] + list(more):
         for path in sorted(folder.glob("*.txt")):
             code = path.stem
             if code not in codes:
@@ -105,7 +107,10 @@ def split(sources: list[list[str]], final: bool, dense: bool = False
     return train_lines, dev
 
 
-def train(corpus: dict[str, list[list[str]]], final: bool, alpha: float):
+def train(corpus: dict[str, list[list[str]]], final: bool, alpha: float,
+          short: dict[str, list[list[str]]] | None = None):
+    """`short`: everyday sentences (--short), kept whole beside the capped text: they are few
+    characters, and the cap would otherwise drop them for the languages with most prose."""
     dev: dict[str, list[str]] = {}
     kept: dict[str, list[str]] = {}
     groups: dict[str, dict[str, np.ndarray]] = collections.defaultdict(dict)
@@ -118,6 +123,10 @@ def train(corpus: dict[str, list[list[str]]], final: bool, alpha: float):
                 break
             text.append(line)
             size += len(line)
+        if short and code in short:
+            short_train, short_dev = split(short[code], final, code in DENSE)
+            text += short_train
+            dev[code] += short_dev
         kept[code] = text
         counts = np.zeros(lid_features.BUCKETS, dtype=np.float64)
         for line in text:
@@ -157,6 +166,9 @@ def main() -> None:
                         default=Path(__file__).resolve().parents[1] / "llamax_cli/data/lid.npz")
     parser.add_argument("--more", type=Path, action="append", default=[],
                         help="another folder of <code>.txt (tools/fetch_lid_more.py)")
+    parser.add_argument("--short", type=Path, action="append", default=[],
+                        help="a folder of <code>.txt everyday sentences, kept beside the capped "
+                             "text (tools/fetch_lid_tatoeba.py)")
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--final", action="store_true", help="train on all lines, no dev split")
     parser.add_argument("--dev-out", type=Path, help="write the held-out dev lines (TSV)")
@@ -167,7 +179,8 @@ def main() -> None:
                              "not in the shipped model, see BENCHMARKS.md)")
     args = parser.parse_args()
     corpus = read_corpus(args.data, args.more)
-    tables, dev, kept = train(corpus, args.final, args.alpha)
+    short = read_corpus(args.data, args.short, sources=()) if args.short else None
+    tables, dev, kept = train(corpus, args.final, args.alpha, short)
     extra = {}
     if not args.no_rerank:
         import train_lid_rerank
