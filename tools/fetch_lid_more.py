@@ -111,12 +111,18 @@ def clean(line: str) -> str | None:
     return line
 
 
-def main() -> None:
+def parse_mirrors_and_out() -> argparse.Namespace:
+    """--mirrors DIR (git clones named owner+name) and --out DIR (created)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--mirrors", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def main() -> None:
+    args = parse_mirrors_and_out()
     for code, sources in SOURCES.items():
         seen, kept = set(), []
         counts = collections.Counter()

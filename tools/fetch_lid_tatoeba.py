@@ -13,7 +13,6 @@ Writes <code>.txt, up to CAP sentences a language, for tools/train_lid.py --shor
 
 from __future__ import annotations
 
-import argparse
 import random
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fetch_lid_more import read  # noqa: E402
+from fetch_lid_more import parse_mirrors_and_out, read  # noqa: E402
 from llamax_cli.languages import all_languages  # noqa: E402
 
 REPO = ("Helsinki-NLP+OPUS-MT-testsets", "ac0f19c0be3cb4e0d9450fcb2d7a9847c4bdd180")
@@ -80,11 +79,7 @@ def collect(mirrors: Path) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mirrors", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = parse_mirrors_and_out()
     for code, lines in collect(args.mirrors).items():
         (args.out / f"{code}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(code, len(lines))
