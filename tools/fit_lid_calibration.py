@@ -12,8 +12,9 @@ so that short text is calibrated too. Two stages, per script table:
    the dev set is balanced);
 2. Platt scaling, with the web-share prior, the second stage (--rerank) and the whole-table
    model (--lr-gamma, --lr-min-words) in place:
-   P(right) = sigmoid(a + b * logit(top posterior) + c * log(length)), per script table (the Latin one split in two: the text too short for the
-   whole-table model, detect.platt_key, and the rest) and one for the script rules.
+   P(right) = sigmoid(a + b * logit(top posterior) + c * log(length)), per script table
+   (the Latin one split in two: the text too short for the whole-table model,
+   detect.platt_key, and the rest) and one for the script rules.
 
 Writes llamax_cli/data/lid-calibration.json.
 """
