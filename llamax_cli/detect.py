@@ -19,8 +19,8 @@ How it decides, cheapest evidence first:
 5. A whole-table logistic regression over the Latin-script languages (tools/train_lid_lr.py,
    weights in data/lid.npz): its log-probabilities, times `lr_gamma`, join the posterior.
    Discriminatively trained, it knows which features tell languages apart, where naive
-   Bayes counts every n-gram alike. Used only when lid.npz carries it (the shipped one does
-   not yet: BENCHMARKS.md, "A whole-table model").
+   Bayes counts every n-gram alike. Used when lid.npz carries it (the shipped one does),
+   from two words on (`lr_min_words`): BENCHMARKS.md, "A whole-table model".
 
 The posterior adds priors: a mix (PRIOR_MIX) of uniform and web share (data/lid-priors.csv,
 Common Crawl), the user's locale (weak) and --hint (strong). Naive-Bayes log-likelihoods are

@@ -223,8 +223,7 @@ def fresh_model_caches():
 
 
 def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fresh_model_caches):
-    """The shipped lid.npz has no whole-table model yet (BENCHMARKS.md); one built by
-    train_lid.py --table-model is loaded and used. Here its weights are set by hand: every
+    """A whole-table model in lid.npz (train_lid.py --table-model) is loaded and used. Here its weights are set by hand: every
     feature of a French sentence votes French."""
     module = fresh_model_caches
     text = "Le comité publiera son rapport au printemps prochain."

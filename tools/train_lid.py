@@ -176,7 +176,7 @@ def main() -> None:
                         help="naive Bayes only, without the second stage (train_lid_rerank.py)")
     parser.add_argument("--table-model", action="store_true",
                         help="also the whole-table logistic regression (train_lid_lr.py; "
-                             "not in the shipped model, see BENCHMARKS.md)")
+                             "in the shipped model, see BENCHMARKS.md)")
     args = parser.parse_args()
     corpus = read_corpus(args.data, args.more)
     short = read_corpus(args.data, args.short, sources=()) if args.short else None
