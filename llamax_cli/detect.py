@@ -127,7 +127,7 @@ def _reranks() -> dict[str, _Rerank]:
 @dataclass(frozen=True)
 class _TableModel:
     codes: tuple[str, ...]
-    w: np.ndarray  # lid_features.TABLE_BUCKETS x len(codes)
+    w: np.ndarray  # buckets (lid_features.table_features) x len(codes)
     bias: np.ndarray
 
 
@@ -277,7 +277,7 @@ def _table_logprobs(ev: _Evidence, min_words: int = 1) -> np.ndarray:
         return np.zeros(len(ev.codes))
     if _words(ev) < min_words:
         return np.zeros(len(ev.codes))
-    ids, values = lid_features.table_features(ev.rerank_ids)
+    ids, values = lid_features.table_features(ev.rerank_ids, len(model.w))
     z = values @ model.w[ids] + model.bias
     z = z - z.max()
     z = z - math.log(np.exp(z).sum())

@@ -135,12 +135,13 @@ TABLE_BITS = 16
 TABLE_BUCKETS = 1 << TABLE_BITS
 
 
-def table_features(rerank_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def table_features(rerank_ids: np.ndarray, buckets: int = TABLE_BUCKETS
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Feature ids and values for the whole-table logistic regression (tools/train_lid_lr.py):
-    the second stage's features (rerank_features) folded into TABLE_BUCKETS, valued
-    log(1 + count), so that a repeated n-gram counts less than a new one."""
+    the second stage's features (rerank_features) folded into `buckets` (a power of two: the
+    model's rows), valued log(1 + count), so that a repeated n-gram counts less than a new one."""
     with np.errstate(over="ignore"):
-        folded = (rerank_ids * 0x9E3779B1 >> 7) % TABLE_BUCKETS
+        folded = (rerank_ids * 0x9E3779B1 >> 7) % buckets
     ids, counts = np.unique(folded, return_counts=True)
     return ids, np.log1p(counts)
 

@@ -222,14 +222,17 @@ def fresh_model_caches():
         cache.cache_clear()
 
 
-def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fresh_model_caches):
-    """A whole-table model in lid.npz (train_lid.py --table-model) is loaded and used. Here its weights are set by hand: every
-    feature of a French sentence votes French."""
+@pytest.mark.parametrize("bits", [lid_features.TABLE_BITS, lid_features.TABLE_BITS + 1])
+def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fresh_model_caches,
+                                                      bits):
+    """A whole-table model in lid.npz (train_lid.py --table-model) is loaded and used, with
+    as many feature buckets as it has rows (--table-bits). Here its weights are set by hand:
+    every feature of a French sentence votes French."""
     module = fresh_model_caches
     text = "Le comité publiera son rapport au printemps prochain."
     ids, _ = lid_features.table_features(
-        lid_features.rerank_features(lid_features.codepoints(text)))
-    w = np.zeros((lid_features.TABLE_BUCKETS, 3), dtype=np.int8)
+        lid_features.rerank_features(lid_features.codepoints(text)), 1 << bits)
+    w = np.zeros((1 << bits, 3), dtype=np.int8)
     w[ids, 1] = 100
     with module._data("lid.npz", "LLAMAX_LID_MODEL") as f:
         arrays = dict(np.load(f))

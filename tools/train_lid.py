@@ -177,6 +177,10 @@ def main() -> None:
     parser.add_argument("--table-model", action="store_true",
                         help="also the whole-table logistic regression (train_lid_lr.py; "
                              "in the shipped model, see BENCHMARKS.md)")
+    parser.add_argument("--table-lines", type=int, default=1200,
+                        help="the whole-table model's training lines a language")
+    parser.add_argument("--table-bits", type=int, default=16,
+                        help="log2 of the whole-table model's feature buckets")
     args = parser.parse_args()
     corpus = read_corpus(args.data, args.more)
     short = read_corpus(args.data, args.short, sources=()) if args.short else None
@@ -190,7 +194,8 @@ def main() -> None:
     if args.table_model:
         import train_lid_lr
 
-        extra.update(train_lid_lr.arrays(*train_lid_lr.train(kept, sample_documents(args.data))))
+        extra.update(train_lid_lr.arrays(*train_lid_lr.train(
+            kept, sample_documents(args.data), args.table_lines, args.table_bits)))
     save(tables, args.out, extra)
     if args.dev_out:
         with open(args.dev_out, "w", encoding="utf-8") as f:

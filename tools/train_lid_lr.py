@@ -34,7 +34,8 @@ L2 = 1e-6
 CUTS = (1, 2, 3, 5, None)
 
 
-def _samples(kept: dict[str, list[str]], codes: list[str], exclude: dict[str, set[str]]):
+def _samples(kept: dict[str, list[str]], codes: list[str], exclude: dict[str, set[str]],
+             per: int, buckets: int):
     rng = random.Random(0)
     rows, labels, weights = [], [], []
     for k, code in enumerate(codes):
@@ -42,31 +43,33 @@ def _samples(kept: dict[str, list[str]], codes: list[str], exclude: dict[str, se
         lines = [line for line in kept[code] if line not in left_out]
         rng.shuffle(lines)
         pieces = []
-        for line in lines[:PER]:
+        for line in lines[:per]:
             for cut in CUTS:
                 piece = lid_features.prefix(line, code, cut)
                 if cut is None or piece != " ".join(line.split()):
                     pieces.append(piece)
         for piece in pieces:
             rows.append(lid_features.table_features(
-                lid_features.rerank_features(lid_features.codepoints(piece))))
+                lid_features.rerank_features(lid_features.codepoints(piece)), buckets))
             labels.append(k)
             weights.append(1.0 / len(pieces))
     return rows, np.array(labels), np.array(weights)
 
 
-def train(kept: dict[str, list[str]], exclude: dict[str, set[str]] | None = None):
+def train(kept: dict[str, list[str]], exclude: dict[str, set[str]] | None = None,
+          per: int = PER, bits: int = lid_features.TABLE_BITS):
     """`kept`: each language's training lines (train_lid.train's, capped as naive Bayes's);
-    `exclude`: lines to leave out (train_lid.sample_documents: the NTREX sample's documents)."""
+    `exclude`: lines to leave out (train_lid.sample_documents: the NTREX sample's documents);
+    `per`: training lines a language; `bits`: log2 of the feature buckets."""
     from scipy import sparse
 
     codes = sorted(c for c in kept if lid_features.group_of(c) == SCRIPT and kept[c])
-    rows, y, sw = _samples(kept, codes, exclude or {})
+    rows, y, sw = _samples(kept, codes, exclude or {}, per, 1 << bits)
     sw = sw / sw.sum()
     indptr = np.cumsum([0] + [len(ids) for ids, _ in rows])
     x = sparse.csr_matrix((np.concatenate([v for _, v in rows]),
                            np.concatenate([ids for ids, _ in rows]), indptr),
-                          shape=(len(rows), lid_features.TABLE_BUCKETS))
+                          shape=(len(rows), 1 << bits))
     start = time.time()
     w, b, result = train_lid_rerank.fit_softmax(x, y, sw, len(codes), L2, ITERATIONS)
     n = x.shape[0]
