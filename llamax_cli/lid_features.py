@@ -48,10 +48,17 @@ _RANGE_SCRIPT = np.array([SCRIPTS.index(s) for _, _, s in _RANGES])
 _ZYYY = SCRIPTS.index("Zyyy")
 
 
+# Symbols that are words of one language: Sindhi's ۽ ("and") and ۾ ("in"), Unicode "other
+# symbols" (So) written as words; as non-letters, "2016 ۾" had no letters to detect by.
+_WORD_SYMBOLS = (0x06FD, 0x06FE)
+
+
 @functools.lru_cache(maxsize=1)
 def _letter_table() -> np.ndarray:
     """For each BMP code point: is it a letter or a combining mark (what words are made of)?"""
-    return np.array([unicodedata.category(chr(c))[0] in "LM" for c in range(0x10000)], dtype=bool)
+    table = np.array([unicodedata.category(chr(c))[0] in "LM" for c in range(0x10000)], dtype=bool)
+    table[list(_WORD_SYMBOLS)] = True
+    return table
 
 
 def codepoints(text: str) -> np.ndarray:

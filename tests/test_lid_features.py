@@ -13,6 +13,15 @@ def test_codepoints_lowercase_and_collapse_non_letters():
     assert cps.tobytes().decode("utf-32-le") == " ab cd "
 
 
+def test_sindhi_word_symbols_are_letters_of_the_arabic_script():
+    """۽ ("and") and ۾ ("in") are Unicode symbols (So), but Sindhi writes them as words."""
+    assert unicodedata.category("۾") == "So"
+    cps = lid_features.codepoints("2016 ۾، ۽")
+    assert cps.tobytes().decode("utf-32-le") == " ۾ ۽ "
+    counts = dict(zip(lid_features.SCRIPTS, lid_features.scripts(cps).tolist()))
+    assert counts["Arab"] == 2
+
+
 def test_one_feature_per_char_gram_word_and_first_word():
     # "ab cd": 4 letters (1-grams); 2-, 3- and 4-grams over " ab cd " (7 code points: 6, 5, 4);
     # 2 whole words; 1 first word
