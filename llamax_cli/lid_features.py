@@ -138,7 +138,7 @@ def rerank_features(cps: np.ndarray, grams: np.ndarray | None = None) -> np.ndar
 
 
 TABLE_SCRIPT = "Latn"  # the table with the most languages, and most short-text errors
-TABLE_BITS = 16
+TABLE_BITS = 17  # the model's rows: detect.py reads them from lid.npz
 TABLE_BUCKETS = 1 << TABLE_BITS
 
 

@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from llamax_cli import lid_features  # noqa: E402
 from llamax_cli.languages import all_languages  # noqa: E402
 
+import train_lid_lr  # noqa: E402
+
 SOURCES = ("lid-train/ntrex", "lid-train/udhr", "lid-extra")
 MAX_CHARS = 600_000  # per language: enough for stable 4-gram statistics
 
@@ -177,9 +179,9 @@ def main() -> None:
     parser.add_argument("--table-model", action="store_true",
                         help="also the whole-table logistic regression (train_lid_lr.py; "
                              "in the shipped model, see BENCHMARKS.md)")
-    parser.add_argument("--table-lines", type=int, default=1200,
+    parser.add_argument("--table-lines", type=int, default=train_lid_lr.PER,
                         help="the whole-table model's training lines a language")
-    parser.add_argument("--table-bits", type=int, default=16,
+    parser.add_argument("--table-bits", type=int, default=lid_features.TABLE_BITS,
                         help="log2 of the whole-table model's feature buckets")
     args = parser.parse_args()
     corpus = read_corpus(args.data, args.more)
@@ -192,8 +194,6 @@ def main() -> None:
         extra = train_lid_rerank.arrays(
             [train_lid_rerank.train_group(kept, group) for group in train_lid_rerank.GROUPS])
     if args.table_model:
-        import train_lid_lr
-
         extra.update(train_lid_lr.arrays(*train_lid_lr.train(
             kept, sample_documents(args.data), args.table_lines, args.table_bits)))
     save(tables, args.out, extra)
