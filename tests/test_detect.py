@@ -60,6 +60,12 @@ def test_sorani_is_told_from_persian_and_arabic():
     assert found.language.code == "ckb"
 
 
+def test_sindhi_is_told_by_its_word_symbols():
+    """۾ ("in") is a Unicode symbol that Sindhi writes as a word: "2016 ۾" was `und`."""
+    result = detect("2016 ۾")
+    assert result.language.code == "sd" and result.reliable
+
+
 def test_latin_names_inside_another_script_do_not_decide():
     found = detect("Abercrombie፣ ባለ ቀይ ሸሚዝ sophomore፣ ከIllinois ከተዘዋወረ በኃላ ከTennessee State ጋር")
     assert found.language.code == "am"
