@@ -3,7 +3,8 @@
 How it decides, cheapest evidence first:
 1. The script. Most scripts belong to one LLaMAX language (Ethiopic: Amharic, Hangul: Korean,
    Oriya, Thai, ...); Bengali script is Assamese when it has the Assamese-only letters ৰ/ৱ;
-   Han with kana is Japanese.
+   Han with kana is Japanese; Han characters written in only one of Simplified and
+   Traditional Chinese settle that split (han_variants.py).
 2. Within a script shared by several languages (Latin, Cyrillic, Arabic, Devanagari, Han), a
    naive-Bayes model over hashed character 1-4-grams, whole words and the text's first word,
    trained on text for 100 of the 102 languages (tools/train_lid.py; data/lid.npz holds only
@@ -43,7 +44,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from llamax_cli import languages, lid_features
+from llamax_cli import han_variants, languages, lid_features
 from llamax_cli.languages import Language
 
 CONFIDENCE_FLOOR = 0.5  # below it, `translate` asks for --from and `detect` says "unknown"
@@ -262,7 +263,10 @@ def _logits(ev: _Evidence, params: dict, prior: bool = True) -> np.ndarray:
     logits = logits + _log_prior(ev.group) if prior else logits
     table = logits + params.get("lr_gamma", 0.0) * _table_logprobs(
         ev, params.get("lr_min_words", 1))
-    return _rerank(ev, table, params.get("rerank", {"alpha": 1.0, "beta": 0.0}), logits)
+    out = _rerank(ev, table, params.get("rerank", {"alpha": 1.0, "beta": 0.0}), logits)
+    if ev.group == "Hani" and ev.cps is not None:  # characters written in one script only
+        out = han_variants.adjust(ev.cps, ev.codes, out, _log_prior(ev.group))
+    return out
 
 
 def _table_logprobs(ev: _Evidence, min_words: int = 1) -> np.ndarray:
