@@ -17,7 +17,9 @@ zh, ja, th, lo, km, my) and whole. Per length:
 
 pycld2 alone, side by side: its best guess (bestEffort) and its accepted answer (its own
 `reliable` flag). With --dev, the same on a TSV of `code<TAB>sentence` (tools/train_lid.py
---dev-out writes the held-out lines of the training text; use the model trained without them).
+--dev-out writes the held-out lines of the training text; use the model trained without them;
+benchmarks/fetch_news_eval.py writes WMT news sentences no model is trained on; --dev-name
+heads the report).
 With --phrases, the 120 everyday phrases of benchmarks/data/everyday-phrases.tsv (greetings,
 chat and shell lines in 33 languages, the short text people pipe): how many are right, and
 how many are wrong with a confidence at or above the floor (no low-confidence notice).
@@ -159,6 +161,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data")
     parser.add_argument("--dev", type=Path, help="held-out lines, code<TAB>sentence")
+    parser.add_argument("--dev-name", default="held-out training lines",
+                        help="what the --dev lines are, for the report's heading")
     parser.add_argument("--no-sample", action="store_true", help="only the --dev lines")
     parser.add_argument("--table", action="store_true", help="per-language table, whole sentences")
     parser.add_argument("--curves", action="store_true", help="reliability bins per length")
@@ -170,7 +174,7 @@ def main() -> None:
         evaluate(load_sample(args.data / "ntrex128-sample.tsv"), "NTREX-128 sample", args.table,
                  args.curves)
     if args.dev:
-        evaluate(load_dev(args.dev), "held-out training lines", args.table, args.curves)
+        evaluate(load_dev(args.dev), args.dev_name, args.table, args.curves)
     if args.phrases:
         phrases()
 
