@@ -14,9 +14,8 @@ def test_labels_map_to_llamax_codes_with_their_script():
     assert "srp_Latn" not in codes  # LLaMAX's Serbian is written in Cyrillic
     assert codes["cmn_Hans"] == "zh" and codes["cmn_Hant"] == "zh-Hant"
     assert codes["zsm_Latn"] == "ms" and codes["swh"] == "sw" and codes["nob"] == "no"
-    # Tagalog is `fil` in languages.csv, `tgl` in Tatoeba; Japanese is labelled by script.
-    assert codes["tgl_Latn"] == "tl" and codes["jpn_Hira"] == "ja" and codes["jpn_Hani"] == "ja"
-    assert "jpn_Latn" not in codes  # romaji is not what Japanese input looks like
+    # Tagalog is `fil` in languages.csv, `tgl` in Tatoeba.
+    assert codes["tgl_Latn"] == "tl" and codes["tgl"] == "tl"
 
 
 def test_only_lines_of_letters_are_kept():
