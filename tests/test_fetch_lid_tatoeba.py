@@ -14,8 +14,6 @@ def test_labels_map_to_llamax_codes_with_their_script():
     assert "srp_Latn" not in codes  # LLaMAX's Serbian is written in Cyrillic
     assert codes["cmn_Hans"] == "zh" and codes["cmn_Hant"] == "zh-Hant"
     assert codes["zsm_Latn"] == "ms" and codes["swh"] == "sw" and codes["nob"] == "no"
-    # Tagalog is `fil` in languages.csv, `tgl` in Tatoeba.
-    assert codes["tgl_Latn"] == "tl" and codes["tgl"] == "tl"
 
 
 def test_only_lines_of_letters_are_kept():
