@@ -19,6 +19,17 @@ from pathlib import Path
 from llamax_cli.errors import LlamaxError
 
 STDIN = "-"
+# An endless stream (`< /dev/zero`, a device) must end in an error, not in the OOM killer;
+# a gibibyte of text is months of translation.
+MAX_INPUT_BYTES = 1 << 30
+
+
+def _read_bounded(stream, label: str) -> bytes:
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise LlamaxError(f"{label}: more than {MAX_INPUT_BYTES >> 20} MiB of input; "
+                          "split it into smaller parts")
+    return data
 
 
 @dataclass
@@ -108,10 +119,11 @@ def stdout_for(source: Source):
 
 def read_source(name: str) -> Source:
     if name == STDIN:
-        return Source(STDIN, *decode(sys.stdin.buffer.read(), "stdin"))
+        return Source(STDIN, *decode(_read_bounded(sys.stdin.buffer, "stdin"), "stdin"))
     path = Path(name)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = _read_bounded(f, name)
     except FileNotFoundError:
         raise LlamaxError(f"{name}: no such file") from None
     except IsADirectoryError:

@@ -77,3 +77,23 @@ def test_unwritable_destination_fails_before_any_work(tmp_path):
         AtomicOutput(tmp_path / "nowhere" / "out.txt")
     with pytest.raises(LlamaxError, match="is a directory"):
         AtomicOutput(tmp_path)
+
+
+def test_input_past_the_size_limit_is_refused_not_read_to_the_end(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    from llamax_cli import textio
+
+    monkeypatch.setattr(textio, "MAX_INPUT_BYTES", 64)
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 20, encoding="utf-8")  # 100 bytes
+    with pytest.raises(LlamaxError, match="more than"):
+        read_source(str(big))
+    endless = io.BytesIO(b"a" * 10_000)  # stands in for `< /dev/zero`
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(endless))
+    with pytest.raises(LlamaxError, match="stdin: more than"):
+        read_source("-")
+    assert endless.tell() <= 65 + 8192  # stopped near the limit, not at the end
+    (tmp_path / "small.txt").write_text("word " * 12, encoding="utf-8")  # 60 bytes
+    assert read_source(str(tmp_path / "small.txt")).text.startswith("word")
