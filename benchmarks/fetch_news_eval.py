@@ -17,21 +17,17 @@ from __future__ import annotations
 import argparse
 import collections
 import random
-import subprocess
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
+from fetch_lid_more import git, read  # noqa: E402
 
 REPO = ("Helsinki-NLP+OPUS-MT-testsets", "ac0f19c0be3cb4e0d9450fcb2d7a9847c4bdd180")
 FOLDER = "datasets/statmt/wmt_newstest"
 PER = 300
 SKIP = {"iu"}  # not a LLaMAX language
-
-
-def git(mirrors: Path, *args: str) -> str:
-    root = mirrors / REPO[0]
-    git_dir = next(d for d in (root / "repo" / ".git", root / "repo", root / ".git", root)
-                   if d.exists())
-    return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True,
-                          capture_output=True, text=True).stdout
 
 
 def newest(names: list[str]) -> dict[str, str]:
@@ -52,11 +48,11 @@ def main() -> None:
     parser.add_argument("--mirrors", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    names = git(args.mirrors, "ls-tree", "-r", "--name-only", REPO[1], FOLDER).split()
+    names = git(args.mirrors, REPO[0], "ls-tree", "-r", "--name-only", REPO[1], FOLDER).split()
     rng = random.Random(1)
     rows = []
     for lang, path in sorted(newest(names).items()):
-        text = git(args.mirrors, "show", f"{REPO[1]}:{path}").splitlines()
+        text = read(args.mirrors, *REPO, path).splitlines()
         dense = lang in ("zh", "ja")
         lines = [line.strip() for line in text
                  if (len(line.strip()) >= 25 if dense else len(line.split()) >= 8)]

@@ -73,12 +73,20 @@ FRENCH = re.compile(r"\b(les|des|est|une|dans|pour|sont|avec|nous|vous|cette)\b"
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"»”]?\s+(?=[\"«“]?[A-Z])")
 
 
-def read(mirrors: Path, repo: str, commit: str, path: str) -> str:
+def git_dir(mirrors: Path, repo: str) -> Path:
+    """The git directory of DIR/owner+name, a clone with or without a work tree."""
     root = mirrors / repo
     candidates = (root / "repo" / ".git", root / "repo", root / ".git")
-    git_dir = next((d for d in candidates if d.exists()), root)
-    return subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{commit}:{path}"],
+    return next((d for d in candidates if d.exists()), root)
+
+
+def git(mirrors: Path, repo: str, *args: str) -> str:
+    return subprocess.run(["git", f"--git-dir={git_dir(mirrors, repo)}", *args],
                           check=True, capture_output=True, text=True).stdout
+
+
+def read(mirrors: Path, repo: str, commit: str, path: str) -> str:
+    return git(mirrors, repo, "show", f"{commit}:{path}")
 
 
 def lines_of(text: str, kind: str) -> list[str]:

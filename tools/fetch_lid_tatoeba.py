@@ -14,7 +14,6 @@ Writes <code>.txt, up to CAP sentences a language, for tools/train_lid.py --shor
 from __future__ import annotations
 
 import random
-import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fetch_lid_more import parse_mirrors_and_out, read  # noqa: E402
+from fetch_lid_more import git, parse_mirrors_and_out, read  # noqa: E402
 from llamax_cli.languages import all_languages  # noqa: E402
 
 REPO = ("Helsinki-NLP+OPUS-MT-testsets", "ac0f19c0be3cb4e0d9450fcb2d7a9847c4bdd180")
@@ -49,10 +48,7 @@ def label_codes() -> dict[str, str]:
 
 
 def files(mirrors: Path) -> list[str]:
-    root = mirrors / REPO[0]
-    git_dir = next(d for d in (root / "repo" / ".git", root / "repo", root / ".git", root) if d.exists())
-    listing = subprocess.run(["git", f"--git-dir={git_dir}", "ls-tree", "-r", "--name-only",
-                              REPO[1], FOLDER], check=True, capture_output=True, text=True).stdout
+    listing = git(mirrors, REPO[0], "ls-tree", "-r", "--name-only", REPO[1], FOLDER)
     names = set(listing.split())
     return sorted(n for n in names if VERSION in n and not n.endswith(".labels")
                   and n + ".labels" in names)
