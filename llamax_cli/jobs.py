@@ -74,7 +74,7 @@ class _Task:
     sink: Optional[AtomicOutput] = None
 
     def needs_engine(self, tgt: Language) -> bool:
-        if self.src is None:
+        if self.src is None or not self.doc.units:  # even with --from: no words, no model
             return False
         return any(lang != tgt for lang in self.per_unit) if self.per_unit else self.src != tgt
 
@@ -173,7 +173,7 @@ def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> l
             note(f"{source.label}:{line}: {message}")
         choice = _source_language(job, source, doc, note)
         task = _Task(source, doc, choice.language, choice.detection, choice.per_unit)
-        if task.src is None:
+        if task.src is None or not doc.units:
             note(f"{source.label}: nothing to translate (no words outside code, numbers and "
                  f"symbols); passed through unchanged")
         elif not task.needs_engine(tgt):

@@ -65,6 +65,17 @@ def test_3_nothing_to_translate_on_stdin_and_text(llamax):
     assert proc.returncode == 0 and proc.stdout == b"42\n"
 
 
+def test_3_nothing_to_translate_with_from_loads_no_model(llamax, tmp_path):
+    # With --from there is a source language, but still no words: the model (here a path that
+    # does not exist, which loading would report) is never needed.
+    missing = str(tmp_path / "absent.gguf")
+    proc = llamax("translate", "--from", "en", "--to", "de", "-m", missing, input="🎉🎉\n")
+    assert proc.returncode == 0, notes(proc)
+    assert proc.stdout == "🎉🎉\n".encode() and "nothing to translate" in notes(proc)
+    proc = llamax("translate", "--from", "en", "--to", "de", "-m", missing, input="🎉 and words\n")
+    assert proc.returncode != 0 and "absent.gguf" in notes(proc)  # the check is not vacuous
+
+
 # -- 4. settings from any source get the flag's checks ---------------------------------------------
 
 @pytest.mark.parametrize("key, bad, message", [
