@@ -4,9 +4,9 @@ unit when the document is mixed.
 The policy serves the user: text with letters is never refused. A sure answer is used and
 reported; a weak one is used and said to be weak, unless the user set a default source
 language (`config set from`, LLAMAX_FROM), which then wins. A document whose units are in
-different scripts, or whose overall answer is weak, is detected unit by unit: each unit
-takes its own answer when that is sure, and the document's otherwise (a short line such as
-"OK" says little on its own).
+different scripts, whose overall answer is weak, or where a long unit is surely in another
+language than the whole, is detected unit by unit: each unit takes its own answer when that
+is sure, and the document's otherwise (a short line such as "OK" says little on its own).
 """
 
 from __future__ import annotations
@@ -25,6 +25,13 @@ if TYPE_CHECKING:  # the detector (numpy, its tables) loads only when something 
 
 SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
 _SCRIPT_LETTERS = 8  # a unit with fewer letters does not vote on the document's scripts
+# A paragraph in another language than the document's: a whole document's answer is sure from
+# its first paragraphs on, so "English, then French, then Spanish" read as English at 94%.
+# Units spread over the document are checked; one this long, this sure of another language,
+# makes the document mixed (a close neighbour's short line is not: it needs both).
+_PROBE_UNITS = 64
+_PROBE_LETTERS = 40
+_PROBE_CONFIDENCE = 0.9
 
 
 @dataclass
@@ -45,7 +52,8 @@ def choose(doc: Document, label: str, default: Optional[str],
     found = detect(_sample(doc), locale=locale)
     if found.language is None:
         raise LlamaxError(f"cannot tell the language of {label}; name it with --from")
-    if len(doc.units) > 1 and (not found.reliable or _scripts_differ(doc)):
+    if len(doc.units) > 1 and (not found.reliable or _scripts_differ(doc)
+                               or _another_language_inside(doc, found, locale)):
         mixed = _per_unit(doc, found, default, locale)
         if mixed is not None:
             counts = collections.Counter(lang.name for lang in mixed.per_unit)
@@ -98,6 +106,21 @@ def _scripts_differ(doc: Document) -> bool:
         size += len(unit.source)
         if size >= 10 * SAMPLE:  # a long document: its first 100k characters decide
             break
+    return False
+
+
+def _another_language_inside(doc: Document, found: Detection, locale: Optional[str]) -> bool:
+    """Whether a long unit, among up to _PROBE_UNITS spread over the document, is surely in
+    another language than the document's answer."""
+    from llamax_cli.detect import detect
+
+    step = max(len(doc.units) // _PROBE_UNITS, 1)
+    for unit in doc.units[::step][:_PROBE_UNITS]:
+        if sum(ch.isalpha() for ch in unit.source) < _PROBE_LETTERS:
+            continue
+        answer = detect(unit.source, locale=locale)
+        if answer.language != found.language and answer.confidence >= _PROBE_CONFIDENCE:
+            return True
     return False
 
 

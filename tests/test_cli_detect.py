@@ -98,6 +98,34 @@ def test_a_mixed_document_is_detected_unit_by_unit(llamax, tmp_path):
     assert "from Russian to German" in prompts[1]["prompt"]
 
 
+def test_paragraphs_in_one_script_but_three_languages_are_detected_unit_by_unit(llamax, tmp_path):
+    # The whole text is surely "English" (its first paragraph decides the sample's n-grams);
+    # the paragraphs themselves are each surely something else.
+    (tmp_path / "mixed.txt").write_text(
+        "The committee will publish its final report next spring, after the summer.\n\n"
+        "Le comité publiera son rapport final au printemps prochain, après l'été.\n\n"
+        "El comité publicará su informe final la próxima primavera, después del verano.\n")
+    proc = llamax("translate", "--to", "de", "--dry-run", "--json", "mixed.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert "mixed languages, detected unit by unit" in proc.stderr.decode()
+    prompts = [json.loads(line)["prompt"] for line in proc.stdout.decode().splitlines()]
+    assert len(prompts) == 3
+    for prompt, source in zip(prompts, ("from English to", "from French to", "from Spanish")):
+        assert source in prompt
+
+
+def test_a_document_in_one_language_is_not_called_mixed(llamax, tmp_path):
+    (tmp_path / "one.txt").write_text(
+        "The committee will publish its final report next spring, after the summer.\n\n"
+        "OK.\n\n"
+        "Its members have met every month since the inquiry began in the autumn.\n\n"
+        "A short summary for the press will follow the full report a week later.\n")
+    proc = llamax("translate", "--to", "de", "--dry-run", "one.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert "mixed" not in proc.stderr.decode()
+    assert proc.stdout.decode().count("from English to German") == 4
+
+
 def test_detect_json_always_carries_the_best_guess(llamax):
     record = json.loads(llamax("detect", "--json", "-t", "Dobar dan").stdout.decode())
     assert record["candidates"] and record["candidates"][0]["code"]
