@@ -74,7 +74,7 @@ def translate(
                                      help="Target language: name or code (sw, German, zh-TW)."),
     from_: str = typer.Option("auto", "--from", help="Source language, or 'auto' to detect it."),
     text: Optional[str] = typer.Option(None, "-t", "--text", help="Translate this text."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE (one input)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE (one input); '-' is stdout."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir",
                                            help="Write each input to DIR/<its name>."),
     model: Optional[str] = typer.Option(None, "--model", "-m",

@@ -183,6 +183,8 @@ def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> l
 
 
 def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
+    if job.output is not None and str(job.output) == STDIN:
+        job.output = None  # `-o -`: stdout, as '-' is stdin among FILES
     _check_usage(job)
     settings = engine_settings(job)
     # K alternatives need K + 1 beams at least: the translation is one of the hypotheses.

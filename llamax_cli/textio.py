@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -142,63 +143,102 @@ def text_source(text: str) -> Source:
     return Source("--text", text if text.endswith("\n") else text + "\n")
 
 
+_OWN_DESCRIPTORS = {f"{prefix}{n}": n for prefix in ("/dev/fd/", "/proc/self/fd/") for n in (1, 2)}
+_OWN_DESCRIPTORS |= {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _is_special(path: Path) -> bool:
+    """Whether `path` exists (through links) as something other than a regular file, or names
+    a descriptor: /dev/stdout can lead to the file the shell redirected stdout to, which must
+    be appended to, not replaced."""
+    if Path(os.path.abspath(path)).parts[1:2] in (("dev",), ("proc",)):
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # absent, or a dangling link: a new file is created
+
+
 class AtomicOutput:
     """A text file that replaces its target only on commit().
 
     The temporary file is created at once, so an unwritable destination fails before any
-    work is done, and abort() (or an exception) leaves the target untouched.
+    work is done, and abort() (or an exception) leaves the target untouched. A symlink is
+    written through (its file is replaced, the link kept); a target that is no regular file
+    (/dev/stdout, /dev/null, a named pipe) has nothing to replace and is written straight.
     """
 
     def __init__(self, target: str | os.PathLike, encoding: str = "utf-8", bom: bool = False):
         self.target = Path(target)
         if self.target.is_dir():
             raise LlamaxError(f"{self.target} is a directory; use --out-dir for a folder")
-        parent = self.target.parent
+        self._encode = encoder(encoding, bom)
+        self.finished = False
+        self._tmp: Path | None = None
+        if _is_special(self.target):
+            own = _OWN_DESCRIPTORS.get(os.path.abspath(self.target))
+            try:  # our own stdout is written as it is, not reopened over what it has
+                self._file = os.fdopen(os.dup(own), "wb") if own else open(self.target, "ab")
+            except OSError as exc:
+                raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
+            return
+        self._final = Path(os.path.realpath(self.target))
+        parent = self._final.parent
         try:
-            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{self.target.name}.", suffix=".part")
+            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{self._final.name}.", suffix=".part")
         except OSError as exc:
             if not parent.is_dir():
-                raise LlamaxError(f"cannot write {self.target}: {parent} does not exist") from None
+                why = "is not a folder" if parent.exists() else "does not exist"
+                raise LlamaxError(f"cannot write {self.target}: {parent} {why}") from None
             raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
         self._tmp = Path(tmp)
         self._file = os.fdopen(fd, "wb")
-        self._encode = encoder(encoding, bom)
-        self.finished = False
 
     def write(self, text: str) -> None:
-        self._file.write(self._encode(text))
+        try:
+            self._file.write(self._encode(text))
+        except OSError as exc:  # a full disk, a device gone
+            raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
 
     def flush(self) -> None:
-        pass  # nobody watches a file being written; rename makes it visible at once
+        if self._tmp is None:  # a pipe or terminal: its reader is waiting
+            self._file.flush()
+        # a file: nobody watches it being written; rename makes it visible at once
 
     def commit(self) -> None:
         if self.finished:
             return
         self.finished = True
         try:
+            if self._tmp is None:
+                self._file.close()
+                return
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
-            if self.target.exists():
-                os.chmod(self._tmp, self.target.stat().st_mode & 0o7777)
+            if self._final.exists():
+                os.chmod(self._tmp, self._final.stat().st_mode & 0o7777)
             else:
                 umask = os.umask(0)
                 os.umask(umask)
                 os.chmod(self._tmp, 0o666 & ~umask)
-            os.replace(self._tmp, self.target)
+            os.replace(self._tmp, self._final)
         except OSError as exc:
             self.abort()
             raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
 
     def abort(self) -> None:
         """Drop the temporary file; a no-op once committed."""
-        if self.finished and not self._tmp.exists():
+        if self.finished and (self._tmp is None or not self._tmp.exists()):
             return
         self.finished = True
         try:
             self._file.close()
+        except OSError:
+            pass  # closing flushes: a full disk fails again, and the file is dropped anyway
         finally:
-            self._tmp.unlink(missing_ok=True)
+            if self._tmp is not None:
+                self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> AtomicOutput:
         return self

@@ -376,3 +376,17 @@ def test_20_mixed_line_endings_and_a_missing_final_newline_survive(llamax, tmp_p
     assert_finished(proc)
     out = (tmp_path / "o.txt").read_bytes()
     assert out.count(b"\r\n") == 1 and out.count(b"\n") == 2 and not out.endswith(b"\n")
+
+
+def test_output_to_stdout_a_symlink_or_a_device_is_written_through(llamax, tmp_path):
+    # `-o /dev/stdout` replaced the /dev/stdout link (as root) with a regular file; `-o LINK`
+    # replaced the link; `-o -` wrote a file named "-".
+    for target in ("/dev/stdout", "-"):
+        proc = llamax("translate", "--to", "de", "-o", target, input="12345\n")
+        assert proc.returncode == 0 and proc.stdout == b"12345\n", notes(proc)
+    assert not (tmp_path / "-").exists()
+    (tmp_path / "real.txt").write_text("old\n")
+    (tmp_path / "link.txt").symlink_to("real.txt")
+    proc = llamax("translate", "--to", "de", "-o", "link.txt", input="678\n")
+    assert proc.returncode == 0, notes(proc)
+    assert (tmp_path / "link.txt").is_symlink() and (tmp_path / "real.txt").read_text() == "678\n"

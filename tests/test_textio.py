@@ -1,5 +1,7 @@
 import os
 
+from pathlib import Path
+
 import pytest
 
 from llamax_cli.errors import LlamaxError
@@ -71,12 +73,51 @@ def test_atomic_output_abort_leaves_an_existing_file_untouched(tmp_path):
 
 def test_unwritable_destination_fails_before_any_work(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(LlamaxError, match="cannot write"):
+    with pytest.raises(LlamaxError, match="file is not a folder"):
         AtomicOutput(tmp_path / "file" / "out.txt")
     with pytest.raises(LlamaxError, match="does not exist"):
         AtomicOutput(tmp_path / "nowhere" / "out.txt")
     with pytest.raises(LlamaxError, match="is a directory"):
         AtomicOutput(tmp_path)
+
+
+def test_a_symlink_is_written_through_and_kept(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    with AtomicOutput(link) as out:
+        out.write("new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["link.txt", "real.txt"]
+
+
+def test_a_named_pipe_is_streamed_to_not_replaced(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    with AtomicOutput(fifo) as out:
+        out.write("through the pipe")
+    reader.join()
+    assert got == [b"through the pipe"]
+    assert fifo.is_fifo() and os.listdir(tmp_path) == ["pipe"]
+
+
+def test_dev_null_stays_a_device_and_a_full_disk_is_one_error():
+    with AtomicOutput("/dev/null") as out:
+        out.write("gone")
+    assert not Path("/dev/null").is_file()
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    out = AtomicOutput("/dev/full")
+    with pytest.raises(LlamaxError, match="cannot write /dev/full"):
+        out.write("x" * 100_000)  # past the buffer: the write reaches the device
+        out.commit()
+    out.abort()
 
 
 def test_input_past_the_size_limit_is_refused_not_read_to_the_end(tmp_path, monkeypatch):
