@@ -40,8 +40,16 @@ def guarded(command):
             raise OutputClosed() from None
         except KeyboardInterrupt:
             raise Interrupted() from None
+        except OSError as exc:  # stdout on a full disk; anything no command turned into a message
+            raise _os_error(exc) from None
 
     return wrapper
+
+
+def _os_error(exc: OSError) -> LlamaxError:
+    if exc.filename:
+        return LlamaxError(f"{exc.filename}: {exc.strerror}")
+    return LlamaxError(f"cannot write stdout: {exc.strerror or exc}")
 
 
 def _version(value: bool) -> None:
@@ -369,7 +377,7 @@ def _silence_stdout() -> None:
 def _silence_stdout_if_broken() -> None:
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
+    except OSError:  # a closed pipe, a full disk: what is left cannot be written either
         _silence_stdout()
 
 
@@ -379,6 +387,10 @@ def _flush_or_silence() -> None:
     except BrokenPipeError:
         _silence_stdout()
         _exit(141)
+    except OSError as exc:
+        _silence_stdout()
+        warn(f"error: {_os_error(exc)}")
+        _exit(1)
 
 
 if __name__ == "__main__":

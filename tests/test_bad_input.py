@@ -390,3 +390,18 @@ def test_output_to_stdout_a_symlink_or_a_device_is_written_through(llamax, tmp_p
     proc = llamax("translate", "--to", "de", "-o", "link.txt", input="678\n")
     assert proc.returncode == 0, notes(proc)
     assert (tmp_path / "link.txt").is_symlink() and (tmp_path / "real.txt").read_text() == "678\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("args", [
+    ("detect", "-t", "hello"),
+    ("languages",),
+    ("translate", "--to", "fr", "--dry-run", "-t", "hello"),
+])
+def test_a_full_disk_on_stdout_is_one_error_line(cli_env, tmp_path, args):
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "llamax_cli", *args], stdout=full,
+                              stderr=subprocess.PIPE, env=cli_env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1
+    assert "llamax: error: cannot write stdout: No space left on device" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
