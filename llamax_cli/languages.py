@@ -82,6 +82,8 @@ def _norm(text: str) -> str:
 
 def find(query: str) -> Language | None:
     """The language a spelling names, or None. Never raises."""
+    if not _is_text(query):
+        return None
     key = _norm(query)
     if not key:
         return None
@@ -118,8 +120,19 @@ def _find_with_langcodes(query: str) -> Language | None:
     return None
 
 
+def _is_text(query: str) -> bool:
+    """False for an argument with bytes that are not UTF-8 (lone surrogates in Python)."""
+    try:
+        query.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def resolve(query: str, *, option: str = "language") -> Language:
     """Resolve a user's spelling or raise a UsageError that helps them fix it."""
+    if not _is_text(query):
+        raise UsageError(f"the {option} {query!r} is not UTF-8 text")
     lang = find(query)
     if lang is not None:
         return lang

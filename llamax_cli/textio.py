@@ -77,7 +77,7 @@ def decode(data: bytes, label: str) -> tuple[str, str, bool]:
     if "\0" in text:
         raise LlamaxError(f"{label} looks like a binary file, not text")
     if not text.strip():
-        raise LlamaxError(f"{label} is empty: there is nothing to translate")
+        raise LlamaxError(f"{label} is empty")
     return text, encoding, bool(bom)
 
 
@@ -137,8 +137,12 @@ def read_source(name: str) -> Source:
 
 
 def text_source(text: str) -> Source:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+        decode(text.encode("utf-8", "surrogateescape"), "--text")  # raises, naming the byte
     if not text.strip():
-        raise LlamaxError("--text is empty: there is nothing to translate")
+        raise LlamaxError("--text is empty")
     # A shell argument never carries its final newline; the output should end in one.
     return Source("--text", text if text.endswith("\n") else text + "\n")
 

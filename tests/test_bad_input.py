@@ -405,3 +405,19 @@ def test_a_full_disk_on_stdout_is_one_error_line(cli_env, tmp_path, args):
     assert proc.returncode == 1
     assert "llamax: error: cannot write stdout: No space left on device" in proc.stderr.decode()
     assert "Traceback" not in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (("detect", "-t", b"bonjour \xe9 le monde"), 1, "--text is not UTF-8 text (byte 0xe9"),
+    (("translate", "--to", "fr", "--dry-run", "-t", b"hello \xff world"), 1,
+     "--text is not UTF-8 text (byte 0xff"),
+    (("translate", "--to", b"fr\xff", "-t", "hi"), 2, "is not UTF-8 text"),
+    (("translate", "--from", b"e\xffn", "--to", "fr", "-t", "hi"), 2, "is not UTF-8 text"),
+    (("detect", "--hint", b"fr\xff", "-t", "hi"), 2, "is not UTF-8 text"),
+])
+def test_arguments_that_are_not_utf8_get_one_line(cli_env, tmp_path, args, code, message):
+    # Python hands such bytes over as lone surrogates, which crashed the first encode().
+    proc = subprocess.run([sys.executable.encode(), b"-m", b"llamax_cli",
+                           *[a if isinstance(a, bytes) else a.encode() for a in args]],
+                          capture_output=True, env=cli_env, cwd=tmp_path, timeout=300)
+    assert message in assert_one_line_error(proc, code=code)
