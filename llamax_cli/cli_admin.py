@@ -116,18 +116,24 @@ def models_info(name: Optional[str] = typer.Argument(None, help="Model name [def
 def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
     """Each setting, its effective value, and where that value comes from."""
     from llamax_cli import config
+    from llamax_cli.errors import LlamaxError
 
+    config.read_file()  # a broken file is one error, naming it
     rows = []
     for key, setting in config.SETTINGS.items():
-        value, source = config.get(key)
+        try:
+            value, source = config.get(key)
+        except LlamaxError as exc:  # a bad LLAMAX_FROM must not hide the other settings
+            value, source = None, f"invalid: {exc}"
         rows.append({"key": key, "value": value, "source": source, "env": setting.env})
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row))
         return
+    width = max(len(row["key"]) for row in rows)
     for row in rows:
         shown = ("auto" if row["key"] == "repack" else "-") if row["value"] is None else row["value"]
-        typer.echo(f"{row['key']:11} {shown!s:24} ({row['source']})")
+        typer.echo(f"{row['key']:{width}} {shown!s:24} ({row['source']})")
     _console(stderr=True).print(f"[dim]file: {config.config_path()}[/]")
 
 

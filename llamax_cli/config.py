@@ -32,6 +32,11 @@ def _language(value: Any) -> str:
     return languages.resolve(str(value)).code
 
 
+def _source_default(value: Any) -> str:
+    """A language, or "auto" (as --from's default): no fallback, the best guess is used."""
+    return "auto" if str(value).strip().lower() == "auto" else _language(value)
+
+
 def _model(value: Any) -> str:
     return str(value).strip()
 
@@ -107,7 +112,8 @@ MAX_PARALLEL = 64  # llama.cpp allows 256 sequences; beyond 64 nothing was ever 
 SETTINGS = {s.key: s for s in [
     Setting("model", _model, "default model: registry name[:quant] or .gguf path"),
     Setting("to", _language, "default target language"),
-    Setting("from", _language, "source language used when detection is unsure"),
+    Setting("from", _source_default, "source language used when detection is unsure "
+            "(auto: none)"),
     Setting("threads", _int, "CPU threads", 1, 1024),
     Setting("gpu_layers", _int, "layers to offload to the GPU (-1: all)", -1, 100_000),
     Setting("ctx", _int, "context per unit in tokens: prompt and translation", MIN_CTX, 1 << 20,

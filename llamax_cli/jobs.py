@@ -148,7 +148,8 @@ def _source_language(job: TranslateJob, source: Source, doc: Document,
                      note) -> source_language.Choice:
     if job.from_.strip().lower() not in ("auto", ""):
         return source_language.Choice(languages.resolve(job.from_, option="source language"))
-    return source_language.choose(doc, source.label, config.value("from"), note)
+    default = config.value("from")
+    return source_language.choose(doc, source.label, None if default == "auto" else default, note)
 
 
 def _open_sinks(job: TranslateJob, tasks: list[_Task]) -> None:

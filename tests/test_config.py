@@ -84,3 +84,18 @@ def test_deterministic_refuses_repacked_weights(llamax):
     err = assert_one_line_error(llamax("translate", "--from", "en", "--to", "fr", "-t", "Hello",
                                        "--deterministic", env={"LLAMAX_REPACK": "1"}), 2)
     assert "--deterministic cannot use repacked weights" in err
+
+
+def test_from_takes_auto_like_the_flag(llamax):
+    proc = llamax("translate", "--to", "fr", "--dry-run", "-t", "Good morning, my friend.",
+                  env={"LLAMAX_FROM": "auto"})
+    assert proc.returncode == 0, proc.stderr
+    assert "from English to French" in proc.stdout.decode()
+    assert llamax("config", "set", "from", "auto").returncode == 0
+    assert settings(llamax)["from"] == ("auto", "config file")
+
+
+def test_a_bad_environment_value_does_not_hide_the_other_settings(llamax):
+    shown = settings(llamax, env={"LLAMAX_FROM": "xx", "LLAMAX_TO": "de"})
+    assert shown["from"][0] is None and "unknown language 'xx'" in shown["from"][1]
+    assert shown["to"] == ("de", "env LLAMAX_TO")
