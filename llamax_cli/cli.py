@@ -112,7 +112,7 @@ def translate(
         help="Batch-invariant kernels: greedy output byte-identical whatever --parallel is; "
              "slower [default: fastest kernels]."),
     fmt: str = typer.Option("auto", "--format", "-f",
-                            help="auto | text | markdown | srt (auto: by extension and content)."),
+                            help="auto | text | markdown | html | srt (auto: by extension and content)."),
     beams: Optional[int] = typer.Option(
         None, "--beams", help="Beam search with N beams (1-16; 1 is greedy): usually better, "
                               "about N times the work [default: 1]."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from llamax_cli import languages
@@ -9,6 +10,7 @@ from llamax_cli.detect import Detection, detect
 from llamax_cli.errors import LlamaxError, UsageError
 from llamax_cli.jobs import TranslateJob, read_sources
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DETECT_SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
 
 
@@ -18,10 +20,13 @@ def run_detect(files: list[str], text: Optional[str], *, lines: bool, hint: Opti
         raise UsageError("give either FILES or --text, not both")
     hint_code = languages.resolve(hint, option="hint language").code if hint else None
     sources, failed = read_sources(TranslateJob(files=files, text=text))
+    several = len(sources) + len(failed) > 1  # a file that failed still makes them several
     for source in sources:
-        label = source.label if len(sources) > 1 else None
+        label = source.label if several else None
         if lines:
-            for number, line in enumerate(source.text.splitlines(), start=1):
+            # Lines as `wc -l` and editors count them: not at form feeds or U+2028.
+            parts = _LINE_BREAK.split(source.text)
+            for number, line in enumerate(parts[:-1] if parts[-1] == "" else parts, start=1):
                 yield _detect_record(detect(line, hint_code) if line.strip() else None, label, number)
         else:
             yield _detect_record(detect(source.text[:_DETECT_SAMPLE], hint_code), label, None)

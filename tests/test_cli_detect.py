@@ -39,6 +39,20 @@ def test_whole_input_and_several_files(llamax, tmp_path):
     assert [line.split("\t")[:2] for line in many] == [["a.txt", "sw"], ["b.txt", "zh"]]
 
 
+def test_lines_are_numbered_as_wc_counts_them(llamax):
+    # A form feed or U+2028 inside a line does not start a new one; CRLF ends one.
+    text = "Bonjour tout le monde\fet merci\r\nHello everybody\u2028how are you\r\n\r\n"
+    proc = llamax("detect", "--lines", "--json", input=text)
+    assert [json.loads(r)["line"] for r in proc.stdout.decode().splitlines()] == [1, 2, 3]
+
+
+def test_a_failed_file_still_leaves_the_others_labelled(llamax, tmp_path):
+    (tmp_path / "b.txt").write_text("Kamati itachapisha ripoti yake ya mwisho kuhusu reli mpya.\n")
+    proc = llamax("detect", "missing.txt", "b.txt")
+    assert proc.returncode == 1
+    assert proc.stdout.decode().split("\t")[:2] == ["b.txt", "sw"]
+
+
 def test_detect_errors(llamax):
     assert "no such file" in assert_one_line_error(llamax("detect", "missing.txt"))
     assert "unknown hint language" in assert_one_line_error(llamax("detect", "--hint", "xx", "-t", "hi"), 2)
