@@ -294,6 +294,9 @@ def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], opti
     units = len(task.doc.units)
     show = not job.quiet and units > 1 and (task.sink is not None or not sys.stdout.isatty())
     src = task.src or tgt  # nothing to translate: a pass-through
+    if job.as_json and not task.doc.units:  # still one record: a reader of the JSON sees the input
+        out.write(_no_text_record(task, tgt) + "\n")
+        return
     with UnitProgress(task.source.label, units, enabled=show) as progress:
         pieces = translator.translate_document(task.doc, src, tgt, options, task.per_unit) \
             if translator is not None else translate.translate_document(task.doc, src, tgt, None)
@@ -320,6 +323,16 @@ def _erase(out: TextIO, text: str) -> None:
     width = max(shutil.get_terminal_size().columns, 1)
     rows = max(len(text) - 1, 0) // width
     out.write("\r" + ("\x1b[1A" * rows) + "\x1b[J")
+
+
+def _no_text_record(task: _Task, tgt: Language) -> str:
+    text = task.source.text
+    return json.dumps({
+        "file": task.source.label, "index": None, "line": 1, "source": text, "translation": text,
+        "source_language": task.src.code if task.src else None, "confidence": None,
+        "target_language": tgt.code, "status": "no-text",
+        "note": "nothing to translate (no words outside code, numbers and symbols)"},
+        ensure_ascii=False)
 
 
 def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> str:

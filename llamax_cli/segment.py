@@ -212,7 +212,11 @@ def segment_srt(text: str) -> Document:
             b.literal(cue[-1][2])
     doc = b.finish()
     if not doc.units and _has_words(text):
-        doc.warnings.append((1, "no subtitle cues found (an index line, then a timing line)"))
+        # Prose named .srt (or given -f srt) would pass through untranslated, said to have
+        # "nothing to translate": translate it as the text it is, and say so.
+        doc = segment_text(text)
+        doc.warnings.append((1, "no subtitle cues found (an index line, then a timing line); "
+                                "translating it as plain text"))
     return doc
 
 

@@ -46,7 +46,6 @@ def test_1_a_100k_line_dry_run_finishes(llamax):
     ("emoji.txt", "😀🎉👍\n"),
     ("digits.txt", "12345 678\n3.14\n"),
     ("code.md", "```python\nprint('hi')\n```\n"),
-    ("nocue.srt", "just some words, no subtitle cue\n"),
     ("symbols.txt", "--- *** ??? !!!\n"),
     ("controls.txt", "\u200b\u200e\u202e\n"),  # zero-width and direction marks only
 ])
@@ -63,6 +62,22 @@ def test_3_nothing_to_translate_on_stdin_and_text(llamax):
     assert proc.returncode == 0 and proc.stdout == "🙂🙂\n".encode()
     proc = llamax("translate", "--to", "de", "-t", "42")
     assert proc.returncode == 0 and proc.stdout == b"42\n"
+
+
+def test_3_nothing_to_translate_still_gives_one_json_record(llamax):
+    proc = llamax("translate", "--to", "en", "--json", "-t", "😀 123")
+    assert proc.returncode == 0, notes(proc)
+    (record,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert record["status"] == "no-text" and record["translation"] == "😀 123\n"
+
+
+def test_3_prose_named_srt_is_translated_as_text_with_a_warning(llamax, tmp_path):
+    (tmp_path / "nocue.srt").write_text("just some words, no subtitle cue\n")
+    for args in (("nocue.srt",), ("-f", "srt", "nocue.srt")):
+        proc = llamax("translate", "--from", "en", "--to", "fr", "--dry-run", *args)
+        assert proc.returncode == 0, notes(proc)
+        assert "no subtitle cues found" in notes(proc) and "as plain text" in notes(proc)
+        assert "just some words, no subtitle cue" in proc.stdout.decode()
 
 
 def test_3_nothing_to_translate_with_from_loads_no_model(llamax, tmp_path):
