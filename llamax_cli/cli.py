@@ -60,12 +60,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.",
-                               envvar="LLAMAX_DEBUG"),
+    # LLAMAX_DEBUG is read by main(): any value but "" and "0" (click would refuse "yes").
+    debug: bool = typer.Option(False, "--debug",
+                               help="Show tracebacks on errors (or LLAMAX_DEBUG=1)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
-    _state["debug"] = debug
+    _state["debug"] = debug or os.environ.get("LLAMAX_DEBUG", "") not in ("", "0")
 
 
 def warn(message: str) -> None:
