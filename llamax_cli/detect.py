@@ -393,3 +393,11 @@ def detectable(code: str) -> bool:
     if code in _SINGLE_SCRIPT.values() or code in ("bn", "as"):
         return True
     return any(code in table.codes for table in _tables().values())
+
+
+def close_languages(code: str) -> tuple[str, ...]:
+    """The languages of `code`'s group of close languages (bs/hr, da/no/sv, ...: the second
+    stage's groups), itself included; () when it has none. A single sentence of such a group
+    is often surely the wrong member, where a whole document is not."""
+    model = _reranks().get(code)
+    return model.codes if model is not None else ()

@@ -1,6 +1,7 @@
 """`llamax detect` and `llamax languages` through the real CLI."""
 
 import json
+import re
 
 from conftest import assert_one_line_error
 
@@ -138,6 +139,21 @@ def test_a_document_in_one_language_is_not_called_mixed(llamax, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "mixed" not in proc.stderr.decode()
     assert proc.stdout.decode().count("from English to German") == 4
+
+
+def test_a_sentence_surely_in_a_close_neighbour_does_not_make_a_document_mixed(llamax, tmp_path):
+    # Bosnian from the NTREX sample; the second sentence alone is "Croatian" at 0.99.
+    (tmp_path / "bs.txt").write_text(
+        "Ovo pokazuje da nezavisne škole u Škotskoj podržavaju strane jezike kao ključne "
+        "vještine koje će bez sumnje biti potrebne.\n\n"
+        "Svrha azila nikada nije bila da ublaži sve probleme, čak i sve ozbiljne probleme s "
+        "kojima se ljudi širom svijeta suočavaju.\n\n"
+        "Prije emisije, reper je na Twitteru objavio da je promijenio svoje ime.\n")
+    proc = llamax("translate", "--to", "en", "--dry-run", "bs.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert "mixed" not in proc.stderr.decode()  # one answer for the document (bs or hr)
+    sources = re.findall(r"from (\w+) to English", proc.stdout.decode())
+    assert len(sources) == 3 and len(set(sources)) == 1
 
 
 def test_detect_json_always_carries_the_best_guess(llamax):
