@@ -83,7 +83,8 @@ def translate(
                                      help="Target language: name or code (sw, German, zh-TW)."),
     from_: str = typer.Option("auto", "--from", help="Source language, or 'auto' to detect it."),
     text: Optional[str] = typer.Option(None, "-t", "--text", help="Translate this text."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE (one input); '-' is stdout."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Write to FILE (one input); '-' is stdout."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir",
                                            help="Write each input to DIR/<its name>."),
     model: Optional[str] = typer.Option(None, "--model", "-m",
@@ -113,7 +114,8 @@ def translate(
         help="Batch-invariant kernels: greedy output byte-identical whatever --parallel is; "
              "slower [default: fastest kernels]."),
     fmt: str = typer.Option("auto", "--format", "-f",
-                            help="auto | text | markdown | html | srt (auto: by extension and content)."),
+                            help="auto | text | markdown | html | srt "
+                                 "(auto: by extension and content)."),
     beams: Optional[int] = typer.Option(
         None, "--beams", help="Beam search with N beams (1-16; 1 is greedy): usually better, "
                               "about N times the work [default: 1]."),

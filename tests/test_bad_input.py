@@ -87,7 +87,8 @@ def test_3_nothing_to_translate_with_from_loads_no_model(llamax, tmp_path):
     proc = llamax("translate", "--from", "en", "--to", "de", "-m", missing, input="🎉🎉\n")
     assert proc.returncode == 0, notes(proc)
     assert proc.stdout == "🎉🎉\n".encode() and "nothing to translate" in notes(proc)
-    proc = llamax("translate", "--from", "en", "--to", "de", "-m", missing, input="🎉 and words\n")
+    proc = llamax("translate", "--from", "en", "--to", "de", "-m", missing,
+                  input="🎉 and words\n")
     assert proc.returncode != 0 and "absent.gguf" in notes(proc)  # the check is not vacuous
 
 
