@@ -87,6 +87,11 @@ async def read_params(request: Request, body_limit: int) -> dict:
             raise ApiError(400, "Invalid request: the body is not valid JSON") from None
         if not isinstance(body, dict):
             raise ApiError(400, "Invalid request: the JSON body must be an object")
+        try:  # "\ud800" is valid JSON but no text: every later encode would fail on it
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, "Invalid request: the JSON body holds a lone surrogate "
+                                "(\\ud800-\\udfff), which is not text") from None
         params.update(body)
     elif ctype.startswith("multipart/form-data"):
         form = await request.form()

@@ -73,7 +73,9 @@ def _completion_args(params: dict, n_ctx: int):
     if not isinstance(prompt, str):
         raise ApiError(400, "prompt must be a string (one prompt per request)")
     stop = params.get("stop") or []
-    stop = [stop] if isinstance(stop, str) else [str(s) for s in stop]
+    stop = [stop] if isinstance(stop, str) else stop
+    if not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
+        raise ApiError(400, "stop must be a string or a list of strings")
     try:
         max_tokens = int(params.get("max_tokens") or 16)  # OpenAI's default
         temperature = float(params.get("temperature", 1.0))
@@ -81,7 +83,7 @@ def _completion_args(params: dict, n_ctx: int):
         penalty = float(params.get("repeat_penalty") or params.get("repetition_penalty") or 1.0)
     except (TypeError, ValueError):
         raise ApiError(400, "max_tokens, temperature, seed and repeat_penalty must be numbers")
-    if max_tokens < 1 or temperature < 0:
+    if max_tokens < 1 or not 0 <= temperature < float("inf"):
         raise ApiError(400, "max_tokens must be at least 1 and temperature at least 0")
     return prompt, min(max_tokens, n_ctx), stop, Sampling(temperature, seed), penalty
 

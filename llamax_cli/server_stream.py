@@ -33,20 +33,27 @@ def add_stream_route(app, api) -> None:
     @app.post("/llamax/translate")
     async def stream_route(request: Request):
         params = await read_params(request, api.limits.body_bytes)
+        api.check_key(params)  # a client without the key learns nothing else
         text = params.get("text")
         if not isinstance(text, str) or not text:
             raise ApiError(400, "Invalid request: missing text parameter")
         tgt = resolve_code(params.get("target"), "target")
         src = resolve_code(params.get("source"), "source")
-        per_unit = [resolve_code(code, "source") for code in params.get("per_unit") or []] or None
-        doc = segment(text, str(params.get("format") or "auto"), params.get("name"))
+        per_unit = params.get("per_unit") or None
+        if per_unit is not None and not isinstance(per_unit, list):
+            raise ApiError(400, "Invalid request: per_unit must be a list of language codes")
+        per_unit = [resolve_code(code, "source") for code in per_unit] if per_unit else None
+        fmt, name = params.get("format") or "auto", params.get("name")
+        if fmt not in ("auto", "text", "markdown", "html", "srt") or not (
+                name is None or isinstance(name, str)):
+            raise ApiError(400, "Invalid request: format must be auto, text, markdown, html or "
+                                "srt, and name a file name")
+        doc = segment(text, fmt, name)
         if per_unit is not None and len(per_unit) != len(doc.units):
             raise ApiError(400, "Invalid request: per_unit does not match the document's units")
         options = api.options(params.get("alternatives"), params.get("beams"),
-                              max_tokens=params.get("max_tokens"),
-                              sampling=Sampling(float(params.get("temperature") or 0.0),
-                                                int(params.get("seed") or 0)),
-                              live=bool(params.get("live")),
+                              max_tokens=_count(params.get("max_tokens"), "max_tokens"),
+                              sampling=_sampling(params), live=bool(params.get("live")),
                               glossary=_glossary(params.get("glossary"), api.glossary))
         lines: queue.Queue = queue.Queue(maxsize=256)
         cancel = threading.Event()
@@ -71,7 +78,6 @@ def add_stream_route(app, api) -> None:
                 emit(_END)
                 api.release()
 
-        api.check_key(params)
         api.admit()
         threading.Thread(target=work, name="llamax-stream", daemon=True).start()
 
@@ -91,6 +97,29 @@ def add_stream_route(app, api) -> None:
         return StreamingResponse(body(), media_type="application/x-ndjson")
 
 
+def _count(value, name: str):
+    """A whole number of at least 1, or None (absent)."""
+    from llamax_cli.server import ApiError
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ApiError(400, f"Invalid request: {name} must be a whole number of at least 1")
+    return value
+
+
+def _sampling(params: dict) -> Sampling:
+    from llamax_cli.server import ApiError
+
+    try:
+        temperature, seed = float(params.get("temperature") or 0.0), int(params.get("seed") or 0)
+    except (TypeError, ValueError):
+        raise ApiError(400, "Invalid request: temperature and seed must be numbers") from None
+    if not 0 <= temperature < float("inf"):
+        raise ApiError(400, "Invalid request: temperature must be 0 or more")
+    return Sampling(temperature, seed)
+
+
 def _glossary(sent, own):
     """The client's glossary ({keep: [...], pairs: {source: target}}), else the server's."""
     if not sent:
@@ -98,6 +127,9 @@ def _glossary(sent, own):
     from llamax_cli.glossary import Glossary
     from llamax_cli.server import ApiError
 
+    if not isinstance(sent, dict):
+        raise ApiError(400, "Invalid request: glossary must be {keep: [terms], pairs: "
+                            "{source: target}}")
     keep, pairs = sent.get("keep") or [], sent.get("pairs") or {}
     if not (isinstance(keep, list) and isinstance(pairs, dict)
             and all(isinstance(t, str) and t for t in [*keep, *pairs, *pairs.values()])):

@@ -214,3 +214,32 @@ def test_truncated_model_names_the_cause(tmp_path, gemma_path):
         path.write_bytes(f.read(50_000_000))
     with pytest.raises(LlamaxError, match="cannot load model .*(corrupted or incomplete|truncated)"):
         LlamaEngine(path)
+
+
+@pytest.mark.parametrize("request_", [Request("Hi \ud800", 4), Request(PROMPT, "x"),
+                                      Request(PROMPT, 0)])
+def test_a_bad_request_is_refused_and_the_engine_runs_on(engine, request_):
+    # A lone surrogate (from JSON "\ud800") or a max_tokens that is no count used to fail
+    # inside the engine's thread: that client waited forever and every later one was told
+    # "the engine is shutting down".
+    with pytest.raises(LlamaxError):
+        list(engine.generate([request_], Sampling()))
+    _, text = run(engine, max_tokens=4, ignore_eos=True)
+    assert text
+
+
+def test_a_request_failing_to_start_fails_alone(engine, monkeypatch):
+    # Whatever else goes wrong while one request is admitted (a rare case, so faked here)
+    # is that request's error; the others in the same step are translated.
+    scheduler_tokens = type(engine.scheduler)._tokens
+
+    def tokens(self, waiting):
+        if "poison" in waiting.request.prompt:
+            raise RuntimeError("cannot tokenize this one")
+        return scheduler_tokens(self, waiting)
+
+    monkeypatch.setattr(type(engine.scheduler), "_tokens", tokens)
+    with pytest.raises(LlamaxError, match="cannot tokenize this one"):
+        list(engine.generate([Request("poison " + PROMPT, 4)], Sampling()))
+    _, text = run(engine, max_tokens=4, ignore_eos=True)
+    assert text

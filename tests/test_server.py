@@ -224,6 +224,26 @@ def test_bad_json_and_unknown_routes_are_json_errors(server):
     assert status == 404 and "error" in body
 
 
+@pytest.mark.parametrize("route, body", [
+    ("/v1/completions", {"prompt": "Hi \ud800", "max_tokens": 2}),
+    ("/translate", {"q": "\ud800", "source": "en", "target": "fr"}),
+    ("/detect", {"q": "a\ud800b"}),
+    ("/llamax/translate", {"text": "Hello.", "source": "en", "target": "fr", "max_tokens": "x"}),
+    ("/llamax/translate", {"text": "Hello.", "source": "en", "target": "fr", "temperature": "x"}),
+    ("/llamax/translate", {"text": "Hello.", "source": "en", "target": "fr", "glossary": ["a"]}),
+    ("/llamax/translate", {"text": "Hello.", "source": "en", "target": "fr", "per_unit": 5}),
+    ("/llamax/translate", {"text": "Hello.", "source": "en", "target": "fr", "format": "pdf"}),
+    ("/v1/completions", {"prompt": "Hi", "stop": 5}),
+])
+def test_bad_fields_are_400s_and_the_engine_runs_on(server, route, body):
+    # A lone surrogate or a max_tokens of "x" used to reach the engine's thread and stop it
+    # for good: that request hung and every later one was told "the engine is shutting down".
+    status, answer = request(server.url + route, body)
+    assert status == 400 and isinstance(answer["error"], str), (status, answer)
+    status, answer = request(server.url + "/translate", {"q": "Hi", "source": "en", "target": "fr"})
+    assert status == 200 and isinstance(answer["translatedText"], str)
+
+
 # -- load ------------------------------------------------------------------------------------
 
 def test_200_concurrent_requests_get_a_translation_or_a_clean_429(server):

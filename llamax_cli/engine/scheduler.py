@@ -91,6 +91,18 @@ def common_prefix(token_lists: list[list[int]]) -> int:
     return max(n, 0)
 
 
+def _check(request: Request) -> None:
+    """What the engine's thread would otherwise trip on, refused in the caller's thread."""
+    try:
+        request.prompt.encode("utf-8")
+    except (UnicodeEncodeError, AttributeError):
+        raise LlamaxError("the prompt is not valid text (a lone surrogate?)") from None
+    if isinstance(request.max_tokens, bool) or not isinstance(request.max_tokens, int) \
+            or request.max_tokens < 1:
+        raise LlamaxError(f"max_tokens must be a whole number of at least 1, "
+                          f"not {request.max_tokens!r}")
+
+
 class Scheduler(SearchSteps, threading.Thread):
     def __init__(self, engine, max_waiting: int):
         super().__init__(name="llamax-scheduler", daemon=True)
@@ -110,6 +122,7 @@ class Scheduler(SearchSteps, threading.Thread):
     # -- the callers' side ---------------------------------------------------------------
 
     def submit(self, client: Client, index: int, request: Request) -> None:
+        _check(request)
         if request.beams > self.e.n_parallel:
             raise LlamaxError(f"{request.beams} beams need as many slots; the engine has "
                               f"{self.e.n_parallel} (raise --parallel)")
@@ -172,7 +185,10 @@ class Scheduler(SearchSteps, threading.Thread):
                 waiting.extra = [self.free.popleft() for _ in range(waiting.request.beams - 1)]
                 admitted.append(waiting)
         for waiting in admitted:
-            self._admit(waiting)
+            try:
+                self._admit(waiting)
+            except Exception as exc:  # this request's fault: it alone fails, the engine runs on
+                self._refuse(waiting, exc)
         for group in self._groups():
             self._decode(group)
             self._sample(group)
@@ -188,6 +204,20 @@ class Scheduler(SearchSteps, threading.Thread):
             self._stopping = True
         for client in clients:
             client.events.put(error)
+
+    def _refuse(self, waiting: _Waiting, exc: Exception) -> None:
+        """A request that failed to start: its slots back, its client told, nobody else hurt."""
+        seqs = [waiting.seq] + waiting.extra
+        for seq in seqs:
+            slot = self.active.get(seq)
+            if slot is not None and slot.client is waiting.client:
+                slot.beam = None
+                self._release(slot)
+                del self.active[seq]
+        with self._cond:
+            self.free.extend(seq for seq in seqs if seq not in self.active and seq not in self.free)
+        error = exc if isinstance(exc, LlamaxError) else LlamaxError(f"bad request: {exc}")
+        waiting.client.events.put(error)
 
     def _drop_cancelled(self) -> None:
         self._cancels = False
