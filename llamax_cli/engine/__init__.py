@@ -12,6 +12,8 @@ import queue
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence
 
+from llamax_cli.errors import LlamaxError
+
 
 @dataclass(frozen=True)
 class Sampling:
@@ -43,6 +45,17 @@ class Request:
     # Scoring instead of generating: these tokens are fed one by one, and the final event
     # carries their mean log-probability after the prompt.
     forced: list[int] | None = None
+
+    def check(self) -> None:
+        """What the engine's thread would otherwise trip on, refused in the caller's thread."""
+        try:
+            self.prompt.encode("utf-8")
+        except (UnicodeEncodeError, AttributeError):
+            raise LlamaxError("the prompt is not valid text (a lone surrogate?)") from None
+        if isinstance(self.max_tokens, bool) or not isinstance(self.max_tokens, int) \
+                or self.max_tokens < 1:
+            raise LlamaxError(f"max_tokens must be a whole number of at least 1, "
+                              f"not {self.max_tokens!r}")
 
 
 @dataclass

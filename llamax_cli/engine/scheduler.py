@@ -91,18 +91,6 @@ def common_prefix(token_lists: list[list[int]]) -> int:
     return max(n, 0)
 
 
-def _check(request: Request) -> None:
-    """What the engine's thread would otherwise trip on, refused in the caller's thread."""
-    try:
-        request.prompt.encode("utf-8")
-    except (UnicodeEncodeError, AttributeError):
-        raise LlamaxError("the prompt is not valid text (a lone surrogate?)") from None
-    if isinstance(request.max_tokens, bool) or not isinstance(request.max_tokens, int) \
-            or request.max_tokens < 1:
-        raise LlamaxError(f"max_tokens must be a whole number of at least 1, "
-                          f"not {request.max_tokens!r}")
-
-
 class Scheduler(SearchSteps, threading.Thread):
     def __init__(self, engine, max_waiting: int):
         super().__init__(name="llamax-scheduler", daemon=True)
@@ -122,7 +110,7 @@ class Scheduler(SearchSteps, threading.Thread):
     # -- the callers' side ---------------------------------------------------------------
 
     def submit(self, client: Client, index: int, request: Request) -> None:
-        _check(request)
+        request.check()
         if request.beams > self.e.n_parallel:
             raise LlamaxError(f"{request.beams} beams need as many slots; the engine has "
                               f"{self.e.n_parallel} (raise --parallel)")
