@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from llamax_cli import languages
 from llamax_cli.detect import Detection, detect
 from llamax_cli.errors import LlamaxError, UsageError
 from llamax_cli.jobs import TranslateJob, read_sources
+from llamax_cli.textio import lines_of
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DETECT_SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
 
 
@@ -24,9 +23,7 @@ def run_detect(files: list[str], text: Optional[str], *, lines: bool, hint: Opti
     for source in sources:
         label = source.label if several else None
         if lines:
-            # Lines as `wc -l` and editors count them: not at form feeds or U+2028.
-            parts = _LINE_BREAK.split(source.text)
-            for number, line in enumerate(parts[:-1] if parts[-1] == "" else parts, start=1):
+            for number, line in enumerate(lines_of(source.text), start=1):
                 yield _detect_record(detect(line, hint_code) if line.strip() else None, label, number)
         else:
             yield _detect_record(detect(source.text[:_DETECT_SAMPLE], hint_code), label, None)

@@ -13,10 +13,12 @@ mean.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -45,10 +47,10 @@ class Pair:
 
 
 def read_lines(path: Path, what: str) -> list[str]:
-    from llamax_cli.textio import read_source
+    from llamax_cli.textio import lines_of, read_source
 
     source = read_source(str(path))
-    lines = source.text.splitlines()
+    lines = lines_of(source.text)
     if not lines:
         raise UsageError(f"{what} {path} is empty")
     return lines
@@ -70,18 +72,26 @@ def read_table(path: Path, src: Optional[str], tgt: Optional[str]) -> list[Pair]
         raise UsageError(f"{path}: every row needs a 'reference' (and a 'source' or a "
                          f"'hypothesis') column")
     pairs: dict[tuple, Pair] = {}
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         key = (row.get("from") or src, row.get("to") or tgt)
         pair = pairs.setdefault(key, Pair(f"{key[0] or '?'}-{key[1] or '?'}", [], None, None,
                                           key[0], key[1]))
-        pair.references.append(str(row["reference"]))
+        pair.references.append(_cell(row, "reference", path, number))
         if "hypothesis" in row:
-            pair.hypotheses = (pair.hypotheses or []) + [str(row["hypothesis"])]
+            pair.hypotheses = (pair.hypotheses or []) + [_cell(row, "hypothesis", path, number)]
         elif "source" in row:
-            pair.sources = (pair.sources or []) + [str(row["source"])]
+            pair.sources = (pair.sources or []) + [_cell(row, "source", path, number)]
         else:
             raise UsageError(f"{path}: a row has neither 'hypothesis' nor 'source'")
     return list(pairs.values())
+
+
+def _cell(row: dict, column: str, path: Path, number: int) -> str:
+    """A row's text in `column`: a missing TSV cell or a JSON null is an error, not "None"."""
+    value = row.get(column)
+    if not isinstance(value, str):
+        raise UsageError(f"{path}: row {number} has no text in '{column}'")
+    return value
 
 
 def check(pair: Pair) -> None:
@@ -103,7 +113,14 @@ def spm_model(spm: Optional[Path], note: Callable[[str], None]) -> Optional[str]
     if spm is not None:
         if not spm.is_file():
             raise UsageError(f"--spm {spm}: no such file")
+        import sentencepiece
+
+        try:
+            sentencepiece.SentencePieceProcessor(model_file=str(spm))
+        except (RuntimeError, OSError):
+            raise UsageError(f"--spm {spm}: not a SentencePiece model") from None
         home = Path(tempfile.mkdtemp(prefix="llamax-sacrebleu-"))
+        atexit.register(shutil.rmtree, home, ignore_errors=True)  # only a link to the model
         (home / "models").mkdir()
         os.symlink(spm.resolve(), home / "models" / SPM_FILE)
         return str(home)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -134,6 +135,17 @@ def read_source(name: str) -> Source:
     except OSError as exc:
         raise LlamaxError(f"{name}: cannot read ({exc.strerror})") from None
     return Source(name, *decode(data, name))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines as `wc -l` and editors count them: split at \\n, \\r\\n and \\r only, not at the
+    form feeds, U+2028 and U+0085 that str.splitlines() also splits at (a line-aligned corpus
+    would lose its alignment)."""
+    parts = _LINE_BREAK.split(text)
+    return parts[:-1] if parts and parts[-1] == "" else parts
 
 
 def text_source(text: str) -> Source:

@@ -74,6 +74,33 @@ def test_spbleu_with_a_given_sentencepiece_model(llamax, files, tmp_path):
     assert "spBLEU skipped" not in proc.stderr.decode()
 
 
+def test_a_file_that_is_no_sentencepiece_model_is_one_line(llamax, files):
+    (files / "junk.model").write_text("not a model\n")
+    err = assert_one_line_error(llamax("eval", "--hyp", "hyp.txt", "--ref", "ref.txt",
+                                       "--spm", "junk.model"), 2)
+    assert "not a SentencePiece model" in err
+
+
+@pytest.mark.parametrize("name, content", [
+    ("missing.tsv", "hypothesis\treference\nNone\n"),  # a row without its reference cell
+    ("null.jsonl", '{"hypothesis": null, "reference": "None"}\n'),
+])
+def test_a_missing_cell_is_an_error_not_the_text_none(llamax, files, name, content):
+    (files / name).write_text(content)
+    assert "row 1 has no text in" in assert_one_line_error(llamax("eval", name), 2)
+
+
+def test_lines_are_split_at_newlines_only(llamax, files):
+    # A form feed or U+2028 inside a hypothesis is part of its line, not a line break.
+    (files / "ff.txt").write_text(HYP[0] + "\f" + "\n".join(HYP[1:]) + "\n" + HYP[0] + "\n")
+    (files / "u2028.txt").write_text("\u2028".join(HYP[:2]) + "\n" + "\n".join(HYP[2:]) + "\n"
+                                     + HYP[0] + "\n")
+    for name in ("ff.txt", "u2028.txt"):
+        proc = llamax("eval", "--hyp", name, "--ref", "ref.txt", "--json")
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["sentences"] == 4
+
+
 def test_mismatched_files_are_a_usage_error(llamax, files):
     (files / "short.txt").write_text(HYP[0] + "\n")
     err = assert_one_line_error(llamax("eval", "--hyp", "short.txt", "--ref", "ref.txt"), 2)
