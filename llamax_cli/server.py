@@ -307,7 +307,7 @@ def _admission(api: Api):
         api.check_key(params)
         api.admit()
         cancel = threading.Event()
-        watcher = asyncio.create_task(_watch_disconnect(request, cancel))
+        watcher = asyncio.create_task(watch_disconnect(request, cancel))
         try:
             return await run_in_threadpool(work, cancel)
         except Busy as exc:
@@ -404,7 +404,7 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Pa
     return target
 
 
-async def _watch_disconnect(request: Request, cancel: threading.Event) -> None:
+async def watch_disconnect(request: Request, cancel: threading.Event) -> None:
     while not cancel.is_set():
         if await request.is_disconnected():
             cancel.set()

@@ -10,6 +10,7 @@ server has them, come as `Authorization: Bearer KEY` (or `api_key`, as LibreTran
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import threading
@@ -89,7 +90,7 @@ def _completion_args(params: dict, n_ctx: int):
 
 
 def add_openai_routes(app, api) -> None:
-    from llamax_cli.server import ApiError, read_params
+    from llamax_cli.server import ApiError, watch_disconnect, read_params
 
     def engine():
         if api.translator is None:
@@ -132,10 +133,12 @@ def add_openai_routes(app, api) -> None:
                                meta, stream)).start()
         if stream:
             return StreamingResponse(_sse(lines, cancel), media_type="text/event-stream")
+        watcher = asyncio.create_task(watch_disconnect(request, cancel))  # it cancels too
         try:
-            result = await run_in_threadpool(_last, lines)
+            result = await run_in_threadpool(_last, lines, cancel)
         finally:
             cancel.set()
+            watcher.cancel()
         if "error" in result:
             return JSONResponse({"error": {"message": result["error"]}}, result["status"])
         return result
@@ -196,10 +199,17 @@ class _TooLong(Exception):
                          f"has {n_prompt}")
 
 
-def _last(lines: queue.Queue) -> dict:
+def _last(lines: queue.Queue, cancel: threading.Event) -> dict:
+    """The worker's last item. Once cancelled, the worker drops what it would hand over (its
+    end marker too): stop waiting then, or this thread would wait forever."""
     result = {}
     while True:
-        item = lines.get()
+        try:
+            item = lines.get(timeout=0.25)
+        except queue.Empty:
+            if cancel.is_set():
+                return {"error": "the client went away", "status": 499}
+            continue
         if item is _END:
             return result
         result = item

@@ -399,6 +399,31 @@ def test_a_client_that_disconnects_frees_its_slots(server_env, tmp_path):
         srv.stop()
 
 
+def test_a_plain_completion_whose_client_disconnects_is_cancelled(server_env, tmp_path):
+    # Not streamed: the answer would come whole at the end, so only a watcher can notice the
+    # client leaving. Counting on to 16k tokens takes minutes here; the slot frees at once.
+    srv = Server(server_env, tmp_path, "--parallel", "1", "--ctx", "16384")
+    try:
+        body = json.dumps({"prompt": "1, 2, 3, 4, 5,", "max_tokens": 16000, "temperature": 0})
+        with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+            sock.sendall((f"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          f"application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+                          ).encode())
+            deadline = time.time() + 120
+            while request(srv.url + "/health")[1]["active"] == 0 and time.time() < deadline:
+                time.sleep(0.1)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            health = request(srv.url + "/health")[1]
+            if health["active"] == 0 and health["admitted"] == 0:
+                break
+            time.sleep(0.2)
+        assert health["active"] == 0 and health["admitted"] == 0, health
+    finally:
+        code, err = srv.stop()
+    assert code == 143 and "Traceback" not in err, err  # SIGTERM: 128 + 15
+
+
 def test_translated_file_folders_of_killed_servers_are_removed(tmp_path, monkeypatch):
     import tempfile
 
