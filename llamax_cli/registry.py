@@ -143,6 +143,9 @@ def lookup(name: str, registry: Registry | None = None) -> ModelRef:
     entry = registry.entries.get(alias.lower())
     if entry is None:
         known = ", ".join(sorted(registry.entries))
+        if name.strip().lower().endswith(".gguf"):  # `models pull/rm/info` take registry names
+            raise UsageError(f"{name!r} is a file, not a registry name; `llamax models` "
+                             f"manages these: {known}")
         raise UsageError(f"unknown model {name!r}: give a .gguf path or one of: {known}")
     return ModelRef(entry, entry.file_for(quant or None))
 

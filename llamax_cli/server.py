@@ -333,7 +333,7 @@ def _add_api_routes(app: FastAPI, api: Api, run_admitted) -> None:
     async def detect_route(request: Request):
         params = await read_params(request, api.limits.body_bytes)
         api.check_key(params)
-        return api.detect(params)
+        return await run_in_threadpool(api.detect, params)  # long text: not on the event loop
 
     @app.get("/languages")
     async def languages_route():

@@ -78,7 +78,7 @@ def _completion_args(params: dict, n_ctx: int):
     if not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
         raise ApiError(400, "stop must be a string or a list of strings")
     try:
-        max_tokens = int(params.get("max_tokens") or 16)  # OpenAI's default
+        max_tokens = int(16 if params.get("max_tokens") is None else params["max_tokens"])
         temperature = float(params.get("temperature", 1.0))
         seed = int(params.get("seed") or 0)
         penalty = float(params.get("repeat_penalty") or params.get("repetition_penalty") or 1.0)
@@ -127,7 +127,9 @@ def add_openai_routes(app, api) -> None:
         lines: queue.Queue = queue.Queue(maxsize=256)
         meta = {"id": f"cmpl-{uuid.uuid4().hex[:24]}", "object": "text_completion",
                 "created": int(time.time()), "model": api.model_name}
-        stream = bool(params.get("stream"))
+        stream = params.get("stream", False)
+        if not isinstance(stream, bool):
+            raise ApiError(400, "stream must be true or false")
         threading.Thread(target=_generate, name="llamax-openai", daemon=True,
                          args=(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines,
                                meta, stream)).start()

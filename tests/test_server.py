@@ -234,6 +234,8 @@ def test_bad_json_and_unknown_routes_are_json_errors(server):
     ("/llamax/translate", {"text": "Hello.", "source": "en", "target": "fr", "per_unit": 5}),
     ("/llamax/translate", {"text": "Hello.", "source": "en", "target": "fr", "format": "pdf"}),
     ("/v1/completions", {"prompt": "Hi", "stop": 5}),
+    ("/v1/completions", {"prompt": "Hi", "max_tokens": 0}),  # was silently 16
+    ("/v1/completions", {"prompt": "Hi", "stream": "false"}),  # was a stream
 ])
 def test_bad_fields_are_400s_and_the_engine_runs_on(server, route, body):
     # A lone surrogate or a max_tokens of "x" used to reach the engine's thread and stop it
