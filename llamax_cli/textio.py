@@ -159,15 +159,23 @@ def text_source(text: str) -> Source:
     return Source("--text", text if text.endswith("\n") else text + "\n")
 
 
-_OWN_DESCRIPTORS = {f"{prefix}{n}": n for prefix in ("/dev/fd/", "/proc/self/fd/") for n in (1, 2)}
-_OWN_DESCRIPTORS |= {"/dev/stdout": 1, "/dev/stderr": 2}
+_DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
+_STD_NAMES = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _descriptor(path: Path) -> int | None:
+    """The open descriptor a path names (/dev/stdout, /dev/fd/3), or None. Such a path can
+    lead to the very file the shell redirected to, which must be written as it is: reopened
+    and replaced, it would lose what is already there."""
+    name = os.path.abspath(path)
+    match = _DESCRIPTOR.fullmatch(name)
+    return int(match.group(1)) if match else _STD_NAMES.get(name)
 
 
 def _is_special(path: Path) -> bool:
-    """Whether `path` exists (through links) as something other than a regular file, or names
-    a descriptor: /dev/stdout can lead to the file the shell redirected stdout to, which must
-    be appended to, not replaced."""
-    if Path(os.path.abspath(path)).parts[1:2] in (("dev",), ("proc",)):
+    """Whether `path` names a descriptor, or exists (through links) as something other than
+    a regular file (a device, a named pipe)."""
+    if _descriptor(path) is not None:
         return True
     try:
         return not stat.S_ISREG(os.stat(path).st_mode)
@@ -192,9 +200,10 @@ class AtomicOutput:
         self.finished = False
         self._tmp: Path | None = None
         if _is_special(self.target):
-            own = _OWN_DESCRIPTORS.get(os.path.abspath(self.target))
-            try:  # our own stdout is written as it is, not reopened over what it has
-                self._file = os.fdopen(os.dup(own), "wb") if own else open(self.target, "ab")
+            own = _descriptor(self.target)
+            try:  # a descriptor is written as it is, not reopened over what it has
+                self._file = os.fdopen(os.dup(own), "wb") if own is not None \
+                    else open(self.target, "wb")
             except OSError as exc:
                 raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
             return
