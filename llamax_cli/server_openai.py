@@ -122,14 +122,14 @@ def add_openai_routes(app, api) -> None:
         params = _bearer(request, await read_params(request, api.limits.body_bytes))
         api.check_key(params)
         prompt, max_tokens, stops, sampling, penalty = _completion_args(params, engine().n_ctx)
-        api.admit()
+        stream = params.get("stream", False)
+        if not isinstance(stream, bool):
+            raise ApiError(400, "stream must be true or false")
+        api.admit()  # from here on, every path releases it (the worker's `finally`)
         cancel = threading.Event()
         lines: queue.Queue = queue.Queue(maxsize=256)
         meta = {"id": f"cmpl-{uuid.uuid4().hex[:24]}", "object": "text_completion",
                 "created": int(time.time()), "model": api.model_name}
-        stream = params.get("stream", False)
-        if not isinstance(stream, bool):
-            raise ApiError(400, "stream must be true or false")
         threading.Thread(target=_generate, name="llamax-openai", daemon=True,
                          args=(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines,
                                meta, stream)).start()

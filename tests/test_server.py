@@ -244,6 +244,7 @@ def test_bad_fields_are_400s_and_the_engine_runs_on(server, route, body):
     assert status == 400 and isinstance(answer["error"], str), (status, answer)
     status, answer = request(server.url + "/translate", {"q": "Hi", "source": "en", "target": "fr"})
     assert status == 200 and isinstance(answer["translatedText"], str)
+    assert request(server.url + "/health")[1]["admitted"] == 0  # the refused one holds no place
 
 
 # -- load ------------------------------------------------------------------------------------
