@@ -53,7 +53,9 @@ class ApiError(Exception):
 
 
 def resolve_code(code: Any, what: str) -> Language:
-    if not isinstance(code, str) or not code.strip():
+    if code is not None and not isinstance(code, str):
+        raise ApiError(400, f"Invalid request: {what} must be a language code (a string)")
+    if code is None or not code.strip():
         raise ApiError(400, f"Invalid request: missing {what} parameter")
     try:
         return languages.resolve(_ALIASES.get(code.strip().lower(), code.strip()), option=what)
