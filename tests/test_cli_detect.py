@@ -98,15 +98,21 @@ def test_the_readmes_first_command_needs_no_from(llamax):
     assert "detected English (en)" in proc.stderr.decode()
 
 
-def test_a_mixed_document_is_detected_unit_by_unit(llamax, tmp_path):
-    (tmp_path / "mixed.txt").write_text(
-        "The committee will publish its final report next spring.\n\n"
-        "Der Ausschuss wird seinen Abschlussbericht im Frühjahr veröffentlichen.\n\n"
-        "Комитет опубликует свой окончательный доклад следующей весной.\n")
+def mixed_prompts(llamax, tmp_path, *paragraphs: str) -> list[dict]:
+    """The --json dry-run prompts for a document of these paragraphs, said to be mixed."""
+    (tmp_path / "mixed.txt").write_text("\n\n".join(paragraphs) + "\n")
     proc = llamax("translate", "--to", "de", "--dry-run", "--json", "mixed.txt")
     assert proc.returncode == 0, proc.stderr
     assert "mixed languages, detected unit by unit" in proc.stderr.decode()
-    prompts = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    return [json.loads(line) for line in proc.stdout.decode().splitlines()]
+
+
+def test_a_mixed_document_is_detected_unit_by_unit(llamax, tmp_path):
+    prompts = mixed_prompts(llamax, tmp_path,
+                            "The committee will publish its final report next spring.",
+                            "Der Ausschuss wird seinen Abschlussbericht im Frühjahr "
+                            "veröffentlichen.",
+                            "Комитет опубликует свой окончательный доклад следующей весной.")
     # The German paragraph is already in the target: it gets no prompt, and passes through.
     assert [p["line"] for p in prompts] == [1, 5]
     assert "from English to German" in prompts[0]["prompt"]
@@ -116,44 +122,44 @@ def test_a_mixed_document_is_detected_unit_by_unit(llamax, tmp_path):
 def test_paragraphs_in_one_script_but_three_languages_are_detected_unit_by_unit(llamax, tmp_path):
     # The whole text is surely "English" (its first paragraph decides the sample's n-grams);
     # the paragraphs themselves are each surely something else.
-    (tmp_path / "mixed.txt").write_text(
-        "The committee will publish its final report next spring, after the summer.\n\n"
-        "Le comité publiera son rapport final au printemps prochain, après l'été.\n\n"
-        "El comité publicará su informe final la próxima primavera, después del verano.\n")
-    proc = llamax("translate", "--to", "de", "--dry-run", "--json", "mixed.txt")
-    assert proc.returncode == 0, proc.stderr
-    assert "mixed languages, detected unit by unit" in proc.stderr.decode()
-    prompts = [json.loads(line)["prompt"] for line in proc.stdout.decode().splitlines()]
+    prompts = mixed_prompts(
+        llamax, tmp_path,
+        "The committee will publish its final report next spring, after the summer.",
+        "Le comité publiera son rapport final au printemps prochain, après l'été.",
+        "El comité publicará su informe final la próxima primavera, después del verano.")
     assert len(prompts) == 3
     for prompt, source in zip(prompts, ("from English to", "from French to", "from Spanish")):
-        assert source in prompt
+        assert source in prompt["prompt"]
 
 
-def test_a_document_in_one_language_is_not_called_mixed(llamax, tmp_path):
-    (tmp_path / "one.txt").write_text(
-        "The committee will publish its final report next spring, after the summer.\n\n"
-        "OK.\n\n"
-        "Its members have met every month since the inquiry began in the autumn.\n\n"
-        "A short summary for the press will follow the full report a week later.\n")
+def sources_of_one_language(llamax, tmp_path, *paragraphs: str) -> list[str]:
+    """Each dry-run prompt's source language for a document not said to be mixed."""
+    (tmp_path / "one.txt").write_text("\n\n".join(paragraphs) + "\n")
     proc = llamax("translate", "--to", "de", "--dry-run", "one.txt")
     assert proc.returncode == 0, proc.stderr
     assert "mixed" not in proc.stderr.decode()
-    assert proc.stdout.decode().count("from English to German") == 4
+    return re.findall(r"from (\w+) to German", proc.stdout.decode())
+
+
+def test_a_document_in_one_language_is_not_called_mixed(llamax, tmp_path):
+    sources = sources_of_one_language(
+        llamax, tmp_path,
+        "The committee will publish its final report next spring, after the summer.", "OK.",
+        "Its members have met every month since the inquiry began in the autumn.",
+        "A short summary for the press will follow the full report a week later.")
+    assert sources == ["English"] * 4
 
 
 def test_a_sentence_surely_in_a_close_neighbour_does_not_make_a_document_mixed(llamax, tmp_path):
     # Bosnian from the NTREX sample; the second sentence alone is "Croatian" at 0.99.
-    (tmp_path / "bs.txt").write_text(
+    sources = sources_of_one_language(
+        llamax, tmp_path,
         "Ovo pokazuje da nezavisne škole u Škotskoj podržavaju strane jezike kao ključne "
-        "vještine koje će bez sumnje biti potrebne.\n\n"
+        "vještine koje će bez sumnje biti potrebne.",
         "Svrha azila nikada nije bila da ublaži sve probleme, čak i sve ozbiljne probleme s "
-        "kojima se ljudi širom svijeta suočavaju.\n\n"
-        "Prije emisije, reper je na Twitteru objavio da je promijenio svoje ime.\n")
-    proc = llamax("translate", "--to", "en", "--dry-run", "bs.txt")
-    assert proc.returncode == 0, proc.stderr
-    assert "mixed" not in proc.stderr.decode()  # one answer for the document (bs or hr)
-    sources = re.findall(r"from (\w+) to English", proc.stdout.decode())
-    assert len(sources) == 3 and len(set(sources)) == 1
+        "kojima se ljudi širom svijeta suočavaju.",
+        "Prije emisije, reper je na Twitteru objavio da je promijenio svoje ime.")
+    assert len(sources) == 3 and len(set(sources)) == 1  # one answer for the document
 
 
 def test_detect_json_always_carries_the_best_guess(llamax):
