@@ -50,7 +50,7 @@ class InstantEngine:
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1
 
-    def generate(self, requests, sampling):
+    def generate(self, requests, sampling, cancel=None):
         index = 0
         while index < len(requests):  # the pipeline appends as output is released
             yield Event(index, "Bonjour", n_tokens=1)

@@ -15,6 +15,7 @@ import typer
 from llamax_cli import __version__
 from llamax_cli.errors import (DoneWithProblems, Interrupted, LlamaxError, OutputClosed,
                                UsageError)
+from llamax_cli import streams
 
 app = typer.Typer(
     name="llamax",
@@ -70,7 +71,8 @@ def _main(
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"llamax: {message}\n")
+    # On a terminal, not glued to the end of a translated line.
+    sys.stderr.write(f"{streams.fresh_line_for_stderr()}llamax: {message}\n")
     sys.stderr.flush()
 
 
@@ -87,6 +89,8 @@ def translate(
                                           help="Write to FILE (one input); '-' is stdout."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir",
                                            help="Write each input to DIR/<its name>."),
+    in_place: bool = typer.Option(False, "--in-place", help="Replace each FILE with its "
+                                  "translation, keeping the original as FILE.orig."),
     model: Optional[str] = typer.Option(None, "--model", "-m",
                                         help="GGUF path, or registry name[:quant]."),
     dry_run: bool = typer.Option(False, "--dry-run",
@@ -174,7 +178,7 @@ def translate(
         quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt, server=server,
         no_server=no_server, deterministic=deterministic, api_base=api_base, api_model=api_model,
         remote_parallel=remote_parallel, remote_timeout=remote_timeout, beams=beams,
-        alternatives=alternatives, glossary=glossary)
+        alternatives=alternatives, glossary=glossary, in_place=in_place)
     jobs.run_translate(job, note=(lambda m: None) if quiet else warn)
 
 
@@ -241,6 +245,9 @@ def serve(
                                     help="Texts per request; -1 for none."),
     queue: int = typer.Option(64, "--queue", min=1,
                               help="Requests admitted at once; more get 429."),
+    grace: float = typer.Option(30.0, "--grace", min=0,
+                                help="Seconds a stop (SIGTERM, Ctrl-C) lets requests in flight "
+                                     "finish; the rest then get 503. A second signal: at once."),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Layers to offload."),
     ctx: Optional[int] = typer.Option(None, "--ctx", help="Context per unit in tokens."),
@@ -295,7 +302,7 @@ def serve(
 
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
                glossary=read_glossary(glossary) if glossary else None,
-               limits=Limits(char_limit, batch_limit, queue), api_keys=read_api_keys(api_keys),
+               limits=Limits(char_limit, batch_limit, queue, grace=grace), api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)
 
 
@@ -321,7 +328,10 @@ def main() -> None:
     can go wrong arrives here as one of our exceptions.
     """
     debug = os.environ.get("LLAMAX_DEBUG", "") not in ("", "0") or "--debug" in sys.argv
-    _handle_termination_signals()
+    streams.use_utf8()  # whatever the locale says: a translation is no ASCII
+    from llamax_cli.interrupts import unwind_on_termination_signals
+
+    unwind_on_termination_signals()
     try:
         app(prog_name="llamax")
     except SystemExit as exc:
@@ -336,62 +346,32 @@ def main() -> None:
         _exit(128 + signum)
     except (OutputClosed, BrokenPipeError):
         # The reader went away (`| head -1`): stop quietly, as a Unix filter does.
-        _silence_stdout()
+        streams.silence_stdout()
         _exit(141)
     except DoneWithProblems as exc:
-        _silence_stdout_if_broken()
+        streams.silence_stdout_if_broken()
         warn(str(exc))
         _exit(exc.exit_code)
     except LlamaxError as exc:
         if debug:
             raise
-        _silence_stdout_if_broken()
+        streams.silence_stdout_if_broken()
         warn(f"error: {exc}")
         _exit(exc.exit_code)
-
-
-def _handle_termination_signals() -> None:
-    """SIGTERM and SIGHUP unwind like Ctrl-C: every `finally` runs, so no partial output file
-    and no temporary file is left behind. None of them raises inside a section that holds the
-    engine's lock (interrupts.py). A signal the parent set to be ignored (`nohup`, a
-    background job's SIGINT) stays ignored."""
-    from llamax_cli.interrupts import raise_or_defer
-
-    def stop(signum, _frame):
-        raise_or_defer(Interrupted(signum) if signum != signal.SIGINT else KeyboardInterrupt())
-
-    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, stop)
 
 
 def _exit(code: int) -> None:
     sys.exit(code)
 
 
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
-
-
-def _silence_stdout_if_broken() -> None:
-    try:
-        sys.stdout.flush()
-    except OSError:  # a closed pipe, a full disk: what is left cannot be written either
-        _silence_stdout()
-
-
 def _flush_or_silence() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        streams.silence_stdout()
         _exit(141)
     except OSError as exc:
-        _silence_stdout()
+        streams.silence_stdout()
         warn(f"error: {_os_error(exc)}")
         _exit(1)
 

@@ -17,6 +17,14 @@ class Busy(LlamaxError):
     """The engine's queue is full: try again later (the server answers 429)."""
 
 
+class Cancelled(LlamaxError):
+    """The caller went away (a client disconnected, a server stopping): the work was dropped."""
+
+
+class EngineStopped(LlamaxError):
+    """The engine was stopped (the server is shutting down) while this request waited or ran."""
+
+
 class DoneWithProblems(LlamaxError):
     """Everything was written, but some units need a look (truncated, degenerate, a dropped
     protected span, ...): exit 3, after a one-line summary that is not an error."""

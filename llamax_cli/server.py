@@ -26,12 +26,14 @@ from typing import Any, Optional
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from llamax_cli import languages, translate
-from llamax_cli.errors import Busy, LlamaxError, UsageError
+from llamax_cli.errors import LlamaxError, UsageError
 from llamax_cli.languages import Language
-from llamax_cli.service import Cancelled, Translator
+from llamax_cli.server_errors import ApiError, add_error_handlers
+from llamax_cli.server_request import read_params
+from llamax_cli.server_lifecycle import CLIENT_GONE, Lifecycle, api_error
+from llamax_cli.service import Translator
 
 # LibreTranslate's own spellings, besides every spelling `--to` accepts.
 _ALIASES = {"zt": "zh-Hant", "pb": "pt-BR", "zh-hant": "zh-Hant", "zh-hans": "zh"}
@@ -44,12 +46,7 @@ class Limits:
     batch_limit: int = 64  # texts per request; -1: none
     queue: int = 64  # requests admitted at once (running or waiting); more get 429
     body_bytes: int = 2 * 2**20  # request body size
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
+    grace: float = 30.0  # seconds a stop lets requests in flight finish (server_lifecycle.py)
 
 
 def resolve_code(code: Any, what: str) -> Language:
@@ -65,51 +62,6 @@ def resolve_code(code: Any, what: str) -> Language:
 
 def lt_code(lang: Language) -> str:
     return lang.code
-
-
-async def read_params(request: Request, body_limit: int) -> dict:
-    """JSON bodies as JSON; anything else as form fields; the query string underneath both."""
-    size = request.headers.get("content-length", "")
-    if size.isdigit() and int(size) > body_limit:
-        if int(size) <= 8 * body_limit:
-            # Read what is coming and drop it: a client still sending when the answer comes
-            # would see a reset connection instead of the 413. Far larger bodies are not read.
-            async for _ in request.stream():
-                pass
-        raise ApiError(413, f"Invalid request: the body exceeds {body_limit} bytes")
-    params: dict = dict(request.query_params)
-    ctype = request.headers.get("content-type", "")
-    if "application/json" in ctype:
-        raw = await request.body()
-        if len(raw) > body_limit:
-            raise ApiError(413, f"Invalid request: the body exceeds {body_limit} bytes")
-        try:
-            body = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "Invalid request: the body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "Invalid request: the JSON body must be an object")
-        try:  # "\ud800" is valid JSON but no text: every later encode would fail on it
-            json.dumps(body, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ApiError(400, "Invalid request: the JSON body holds a lone surrogate "
-                                "(\\ud800-\\udfff), which is not text") from None
-        params.update(body)
-    elif ctype.startswith("multipart/form-data"):
-        form = await request.form()
-        for key, value in form.multi_items():
-            params[key] = value
-    elif request.method == "POST":
-        # Form-encoded, parsed here as UTF-8: a client that sends raw UTF-8 bytes instead of
-        # %-escapes (curl -d) must not get mojibake.
-        raw = await request.body()
-        if len(raw) > body_limit:
-            raise ApiError(413, f"Invalid request: the body exceeds {body_limit} bytes")
-        try:
-            params.update(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError:
-            raise ApiError(400, "Invalid request: the form body is not UTF-8") from None
-    return params
 
 
 def files_folder() -> Path:
@@ -151,8 +103,7 @@ class Api:
         self.glossary = None  # --glossary: applied to every request
         self.limits = limits
         self.api_keys = api_keys or []
-        self._admitted = 0
-        self._lock = threading.Lock()
+        self.lifecycle = Lifecycle(limits.queue)  # admission, loading, stopping
         self.files = files_folder()
 
     # -- admission -------------------------------------------------------------------------
@@ -166,21 +117,18 @@ class Api:
         if not any(matched):
             raise ApiError(403, "Invalid API key" if given else "Please provide an API key")
 
-    def admit(self) -> None:
-        if self.translator is None:
-            raise ApiError(503, "The model is still loading; try again in a moment")
-        with self._lock:
-            if self._admitted >= self.limits.queue:
-                raise ApiError(429, f"Slowdown: {self._admitted} requests are already queued")
-            self._admitted += 1
+    async def enter(self, params: dict):
+        """Check the key, admit the request and wait for the model: its CancelToken, which
+        the caller hands back to `release`."""
+        self.check_key(params)
+        return await self.lifecycle.enter()
 
-    def release(self) -> None:
-        with self._lock:
-            self._admitted -= 1
+    def release(self, token) -> None:
+        self.lifecycle.release(token)
 
     @property
     def admitted(self) -> int:
-        return self._admitted
+        return self.lifecycle.admitted
 
     # -- /translate --------------------------------------------------------------------------
 
@@ -225,8 +173,10 @@ class Api:
         return answer
 
     def options(self, alternatives: Any, beams: Any = None, **more) -> translate.Options:
-        """Options for a request: the server's beam width, widened to what the request asks
-        (its own beams, or K alternatives: K + 1 beams)."""
+        """The server's beam width, widened to the request's: beams asked for outright must
+        fit (else 400); K alternatives get up to K + 1 beams, as many as there are slots, so
+        fewer alternatives or none (a remote engine has no beams), as LibreTranslate answers
+        (its web page always asks for 3: a 400 would leave it unable to translate)."""
         try:
             alternatives, beams = int(alternatives or 0), int(beams or 1)
         except (TypeError, ValueError):
@@ -234,17 +184,20 @@ class Api:
                 from None
         if alternatives < 0 or beams < 1:
             raise ApiError(400, "Invalid request: alternatives must be 0 or more, beams 1 or more")
-        beams = max(self.beams, beams, alternatives + 1 if alternatives else 1)
+        beams = max(self.beams, beams)
         engine = getattr(self.translator, "engine", None)
         if engine is None:
             raise ApiError(503, "The model is still loading; try again in a moment")
-        if beams > 1 and getattr(engine, "scheduler", None) is None:
+        local = getattr(engine, "scheduler", None) is not None
+        if beams > 1 and not local:
             raise ApiError(400, "Invalid request: this server translates through a remote "
-                                "engine, which has no beam search (alternatives need it)")
+                                "engine, which has no beam search")
         slots = getattr(engine, "n_parallel", 1)
         if beams > slots:
             raise ApiError(400, f"Invalid request: {beams} beams need as many slots; this "
                                 f"server has {slots} (start it with a larger --parallel)")
+        if alternatives and local:
+            beams = max(beams, min(alternatives + 1, slots))
         more.setdefault("glossary", self.glossary)
         return translate.Options(beams=beams, alternatives=alternatives,
                                  check_language=self.check_language, **more)
@@ -275,7 +228,7 @@ class Api:
 
 def create_app(api: Api) -> FastAPI:
     app = FastAPI(title="llamax", docs_url=None, redoc_url=None, openapi_url=None)
-    _add_error_handlers(app)
+    add_error_handlers(app)  # server_errors.py: LibreTranslate's shape, OpenAI's under /v1
     run_admitted = _admission(api)
     _add_api_routes(app, api, run_admitted)
     _add_file_routes(app, api, run_admitted)
@@ -287,40 +240,20 @@ def create_app(api: Api) -> FastAPI:
     return app
 
 
-def _add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request, exc: ApiError):
-        return JSONResponse({"error": str(exc)}, status_code=exc.status)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request, exc):
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
-
-    @app.exception_handler(Exception)
-    async def _any_error(request, exc):  # never a traceback, never an HTML page
-        return JSONResponse({"error": f"internal error: {exc}"}, status_code=500)
-
-
 def _admission(api: Api):
     """Runs blocking work for an admitted request in the thread pool, cancelled when the
     client disconnects, with the engine's errors turned into API errors."""
 
     async def run_admitted(request: Request, params: dict, work) -> Any:
-        api.check_key(params)
-        api.admit()
-        cancel = threading.Event()
+        cancel = await api.enter(params)
         watcher = asyncio.create_task(watch_disconnect(request, cancel))
         try:
             return await run_in_threadpool(work, cancel)
-        except Busy as exc:
-            raise ApiError(429, f"Slowdown: {exc}") from None
-        except Cancelled:
-            raise ApiError(499, "the client went away") from None
-        except LlamaxError as exc:
-            raise ApiError(500, str(exc)) from None
+        except (ApiError, LlamaxError) as exc:
+            raise api_error(exc, cancel) from None
         finally:
             watcher.cancel()
-            api.release()
+            api.release(cancel)
 
     return run_admitted
 
@@ -347,11 +280,22 @@ def _add_api_routes(app: FastAPI, api: Api, run_admitted) -> None:
 
     @app.get("/health")
     async def health_route():
-        ready = api.translator is not None
-        body = {"status": "ok" if ready else "loading"}
-        if ready:  # beyond LibreTranslate's answer: how busy the engine is
-            body.update(api.translator.load(), admitted=api.admitted)
-        return JSONResponse(body, status_code=200 if ready else 503)
+        """Liveness: 200 while loading ("loading": requests wait for the model) and serving
+        ("ok"), 503 once stopping. Beyond LibreTranslate's answer: how busy the engine is."""
+        state = api.lifecycle.state
+        body = {"status": state}
+        if api.translator is not None:
+            body.update(api.translator.load())
+        body["admitted"] = api.admitted
+        return JSONResponse(body, status_code=503 if state == "stopping" else 200)
+
+    @app.get("/ready")
+    async def ready_route():
+        """Readiness (for load balancers and orchestrators): 200 only while the model is
+        loaded and the server is not stopping."""
+        state = api.lifecycle.state
+        return JSONResponse({"ready": state == "ok", "status": state},
+                            status_code=200 if state == "ok" else 503)
 
 
 def _add_file_routes(app: FastAPI, api: Api, run_admitted) -> None:
@@ -389,6 +333,10 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Pa
         text, encoding, bom = decode(data, name)
     except LlamaxError as exc:
         raise ApiError(400, f"Invalid request: {exc}") from None
+    limit = api.limits.char_limit
+    if False:  # as /translate's: the file is the request's text
+        raise ApiError(400, f"Invalid request: request ({len(text)}) exceeds character limit "
+                            f"({limit})")
     source = params.get("source") or "auto"
     tgt = resolve_code(params.get("target"), "target")
     doc = segment(text, "auto", name)
@@ -406,9 +354,11 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Pa
     return target
 
 
-async def watch_disconnect(request: Request, cancel: threading.Event) -> None:
+async def watch_disconnect(request: Request, cancel) -> None:
+    """Set `cancel` (a CancelToken) as soon as the client goes away: the server then learns
+    of it from uvicorn's disconnect message, which this awaits rather than polls."""
     while not cancel.is_set():
-        if await request.is_disconnected():
-            cancel.set()
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            cancel.cancel(CLIENT_GONE)
             return
-        await asyncio.sleep(0.25)

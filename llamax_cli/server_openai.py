@@ -23,7 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 from llamax_cli.engine import Request as EngineRequest
 from llamax_cli.engine import Sampling
-from llamax_cli.errors import Busy, LlamaxError
+from llamax_cli.errors import LlamaxError
+from llamax_cli.server_lifecycle import CLIENT_GONE, api_error
 from llamax_cli.server_stream import hand_over
 
 _END = object()
@@ -120,13 +121,16 @@ def add_openai_routes(app, api) -> None:
     @app.post("/v1/completions")
     async def completions_route(request: Request):
         params = _bearer(request, await read_params(request, api.limits.body_bytes))
-        api.check_key(params)
-        prompt, max_tokens, stops, sampling, penalty = _completion_args(params, engine().n_ctx)
-        stream = params.get("stream", False)
-        if not isinstance(stream, bool):
-            raise ApiError(400, "stream must be true or false")
-        api.admit()  # from here on, every path releases it (the worker's `finally`)
-        cancel = threading.Event()
+        cancel = await api.enter(params)  # the key, a place, the model; released on every path
+        try:
+            prompt, max_tokens, stops, sampling, penalty = _completion_args(params,
+                                                                            engine().n_ctx)
+            stream = params.get("stream", False)
+            if not isinstance(stream, bool):
+                raise ApiError(400, "stream must be true or false")
+        except BaseException:
+            api.release(cancel)
+            raise
         lines: queue.Queue = queue.Queue(maxsize=256)
         meta = {"id": f"cmpl-{uuid.uuid4().hex[:24]}", "object": "text_completion",
                 "created": int(time.time()), "model": api.model_name}
@@ -139,7 +143,7 @@ def add_openai_routes(app, api) -> None:
         try:
             result = await run_in_threadpool(_last, lines, cancel)
         finally:
-            cancel.set()
+            cancel.cancel(CLIENT_GONE)  # the answer is out, or the client gone: stop
             watcher.cancel()
         if "error" in result:
             return JSONResponse({"error": {"message": result["error"]}}, result["status"])
@@ -163,11 +167,9 @@ def _generate(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines, 
                                       "finish_reason": finish}]})
 
     try:
-        events = api.translator.engine.generate([request], sampling)
+        events = api.translator.engine.generate([request], sampling, cancel=cancel)
         try:
-            for event in events:
-                if cancel.is_set():
-                    break
+            for event in events:  # a set `cancel` ends this with Cancelled
                 if event.done:
                     if event.finish_reason == "too-long":
                         raise _TooLong(event.n_prompt_tokens, api.translator.engine.n_ctx)
@@ -185,13 +187,12 @@ def _generate(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines, 
             if not stream else {"usage": usage, **meta, "choices": []})
     except _TooLong as exc:
         put({"error": str(exc), "status": 400})
-    except Busy as exc:
-        put({"error": f"Slowdown: {exc}", "status": 429})
     except LlamaxError as exc:
-        put({"error": str(exc), "status": 500})
+        error = api_error(exc, cancel)
+        put({"error": str(error), "status": error.status})
     finally:
         put(_END)
-        api.release()
+        api.release(cancel)
 
 
 class _TooLong(Exception):
@@ -209,7 +210,7 @@ def _last(lines: queue.Queue, cancel: threading.Event) -> dict:
         try:
             item = lines.get(timeout=0.25)
         except queue.Empty:
-            if cancel.is_set():
+            if CLIENT_GONE in cancel.reasons:
                 return {"error": "the client went away", "status": 499}
             continue
         if item is _END:
@@ -229,4 +230,4 @@ async def _sse(lines: queue.Queue, cancel: threading.Event):
                 continue
             yield f"data: {json.dumps(item, ensure_ascii=False)}\n\n"
     finally:
-        cancel.set()  # the stream ended or the client went away: stop generating
+        cancel.cancel(CLIENT_GONE)  # the stream ended or the client went away: stop generating

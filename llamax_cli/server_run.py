@@ -1,6 +1,6 @@
-"""Starting and stopping `llamax serve`: bind first (answering 503 while the model loads),
-load the model once, serve until SIGTERM or Ctrl-C, then finish what is in flight and free
-the engine. A running server leaves a note (URL, PID, model) in the user's cache dir, so
+"""Starting and stopping `llamax serve`: bind first (requests wait while the model loads),
+load the model once, serve until SIGTERM or Ctrl-C, then finish what is in flight within the
+grace period, answer the rest, and free the engine. A running server leaves a note (URL, PID, model) in the user's cache dir, so
 that `llamax translate` on the same machine can use the warm model."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import shutil
 import threading
 from pathlib import Path
 from typing import Callable, Optional
+
+import uvicorn
 
 from llamax_cli import config
 from llamax_cli.errors import LlamaxError, UsageError
@@ -48,11 +50,8 @@ def is_loopback(host: str) -> bool:
 def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
           api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None],
           glossary=None) -> None:
-    import uvicorn
-
-    from llamax_cli.engine.factory import model_path, open_engine, remote_target
+    from llamax_cli.engine.factory import model_path, remote_target
     from llamax_cli.server import Api, create_app
-    from llamax_cli.service import Translator
 
     remote = remote_target(model, settings)
     # A missing model fails before binding; a remote engine is probed once loading.
@@ -62,42 +61,100 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
     api.beams = settings.get("beams") or 1
     api.check_language = config.value("check_language") is not False
     api.glossary = glossary
-    app = create_app(api)
-    uv_config = uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning",
-                            timeout_graceful_shutdown=60, lifespan="off")
-    server = uvicorn.Server(uv_config)
+    server = GracefulServer(create_app(api), api, host=host, port=port, verbose=verbose,
+                            note=note)
     failure: list[BaseException] = []
-
-    def load() -> None:
-        try:
-            engine = open_engine(str(path) if path else model, settings, verbose=verbose,
-                                 max_waiting=1_000_000, note=note)
-            api.model_name = path.stem if path else engine.model
-            api.translator = Translator(engine)
-            what = path.name if path else f"{engine.model} from {engine.api_base}"
-            note(f"serving {what} on http://{host}:{port} "
-                 f"(LibreTranslate API, and OpenAI completions at /v1; Ctrl-C to stop)")
-            _announce(f"http://{_client_host(host)}:{port}", path or engine.api_base)
-        except BaseException as exc:  # the model would not load: stop serving, say why
-            failure.append(exc)
-            server.should_exit = True
-
     if not is_loopback(host):
         note(f"WARNING: listening on {host}, reachable from other machines"
              f"{'' if api_keys else ' with no API key required (--api-keys FILE)'}")
-    loader = threading.Thread(target=load, name="llamax-load", daemon=True)
+    loader = threading.Thread(target=_load, name="llamax-load", daemon=True,
+                              args=(api, server, path, model, settings, host, port, verbose,
+                                    note, failure))
     loader.start()
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        api.lifecycle.begin_stop()
+        api.lifecycle.cancel_all()  # what uvicorn's own deadline left: nobody answers it now
+        if loader.is_alive() and server.stopped_by is not None:
+            # Stopped while the model loads: llama.cpp cannot be interrupted, and a stop must
+            # not wait minutes for a model nobody will use.
+            server.clean_up()
+            os._exit(0)
         loader.join()
-        _withdraw()
-        shutil.rmtree(api.files, ignore_errors=True)  # translated files are served until now
+        server.clean_up()
         if api.translator is not None:
-            api.translator.close()
+            api.translator.close()  # the engine tells whoever still waits on it (EngineStopped)
     if failure:
         raise failure[0]
+
+
+def _load(api, server, path, model, settings, host, port, verbose, note, failure) -> None:
+    """Load the model (or reach the remote engine) while the server already answers."""
+    from llamax_cli.engine.factory import open_engine
+    from llamax_cli.service import Translator
+
+    try:
+        engine = open_engine(str(path) if path else model, settings, verbose=verbose,
+                             max_waiting=1_000_000, note=note)
+        api.model_name = path.stem if path else engine.model
+        api.translator = Translator(engine)
+        api.lifecycle.loaded()
+        what = path.name if path else f"{engine.model} from {engine.api_base}"
+        note(f"serving {what} on http://{host}:{port} "
+             f"(LibreTranslate API, and OpenAI completions at /v1; Ctrl-C to stop)")
+        _announce(f"http://{_client_host(host)}:{port}", path or engine.api_base)
+    except BaseException as exc:  # the model would not load: stop serving, say why
+        failure.append(exc)
+        server.should_exit = True
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, with a stop that stops (server_lifecycle.py): the first SIGTERM or
+    Ctrl-C stops admitting and gives requests in flight `limits.grace` seconds, then cancels
+    them (each gets a 503); a second signal exits at once. A stop ends with exit 0 (uvicorn
+    would re-raise the signal, which reads as a failure to service managers)."""
+
+    def __init__(self, app, api, *, host: str, port: int, verbose: bool, note):
+        grace = api.limits.grace
+        # uvicorn's own deadline comes after ours: by then every request has its answer.
+        super().__init__(uvicorn.Config(app, host=host, port=port,
+                                        log_level="info" if verbose else "warning",
+                                        timeout_graceful_shutdown=int(grace) + 2,
+                                        lifespan="off"))
+        self.api, self.note = api, note
+        self.stopped_by: Optional[int] = None
+
+    def handle_exit(self, sig: int, frame) -> None:
+        if self.stopped_by is not None:  # the second signal: out now
+            self.clean_up()
+            os._exit(128 + sig)
+        self.stopped_by = sig
+        self.should_exit = True
+        lifecycle, grace = self.api.lifecycle, self.api.limits.grace
+        lifecycle.begin_stop()
+        if lifecycle.admitted:
+            self.note(f"stopping: {lifecycle.admitted} request(s) in flight get up to "
+                      f"{grace:g} s (a second signal stops at once)")
+        _after(grace, lifecycle.cancel_all)
+        _after(grace + 4, lambda: self.give_up(grace + 4))
+
+    def give_up(self, seconds: float) -> None:
+        """The last resort, if something still holds the process after the grace."""
+        self.note(f"error: could not stop cleanly within {seconds:g} s; exiting")
+        self.clean_up()
+        os._exit(1)
+
+    def clean_up(self) -> None:
+        _withdraw()
+        shutil.rmtree(self.api.files, ignore_errors=True)  # served until now
+
+
+def _after(seconds: float, action: Callable[[], object]) -> None:
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
 
 
 def _listen(host: str, port: int):

@@ -21,42 +21,26 @@ from starlette.concurrency import run_in_threadpool
 
 from llamax_cli import translate
 from llamax_cli.engine import Sampling
-from llamax_cli.errors import Busy, LlamaxError
+from llamax_cli.errors import LlamaxError
+from llamax_cli.server_lifecycle import CLIENT_GONE, api_error
 from llamax_cli.segment import segment
 
 _END = object()
 
 
 def add_stream_route(app, api) -> None:
-    from llamax_cli.server import ApiError, read_params, resolve_code
+    from llamax_cli.server import read_params
 
     @app.post("/llamax/translate")
     async def stream_route(request: Request):
         params = await read_params(request, api.limits.body_bytes)
-        api.check_key(params)  # a client without the key learns nothing else
-        text = params.get("text")
-        if not isinstance(text, str) or not text:
-            raise ApiError(400, "Invalid request: missing text parameter")
-        tgt = resolve_code(params.get("target"), "target")
-        src = resolve_code(params.get("source"), "source")
-        per_unit = params.get("per_unit") or None
-        if per_unit is not None and not isinstance(per_unit, list):
-            raise ApiError(400, "Invalid request: per_unit must be a list of language codes")
-        per_unit = [resolve_code(code, "source") for code in per_unit] if per_unit else None
-        fmt, name = params.get("format") or "auto", params.get("name")
-        if fmt not in ("auto", "text", "markdown", "html", "srt") or not (
-                name is None or isinstance(name, str)):
-            raise ApiError(400, "Invalid request: format must be auto, text, markdown, html or "
-                                "srt, and name a file name")
-        doc = segment(text, fmt, name)
-        if per_unit is not None and len(per_unit) != len(doc.units):
-            raise ApiError(400, "Invalid request: per_unit does not match the document's units")
-        options = api.options(params.get("alternatives"), params.get("beams"),
-                              max_tokens=_count(params.get("max_tokens"), "max_tokens"),
-                              sampling=_sampling(params), live=bool(params.get("live")),
-                              glossary=_glossary(params.get("glossary"), api.glossary))
+        cancel = await api.enter(params)  # the key first; then a place, and the model
+        try:
+            doc, src, tgt, options, per_unit = _job(api, params)
+        except BaseException:
+            api.release(cancel)
+            raise
         lines: queue.Queue = queue.Queue(maxsize=256)
-        cancel = threading.Event()
 
         def emit(item) -> None:
             hand_over(lines, item, cancel)
@@ -67,18 +51,16 @@ def add_stream_route(app, api) -> None:
                                                                cancel=cancel):
                     emit(_line(piece))
                 emit(json.dumps({"done": True}) + "\n")
-            except Busy as exc:
-                emit(json.dumps({"error": str(exc), "status": 429}) + "\n")
             except LlamaxError as exc:
-                emit(json.dumps({"error": str(exc), "status": 500}) + "\n")
+                error = api_error(exc, cancel)
+                emit(json.dumps({"error": str(error), "status": error.status}) + "\n")
             except Exception as exc:  # a bug: the client hears of it rather than a cut stream
                 emit(json.dumps({"error": f"internal error: {exc!r}", "status": 500}) + "\n")
                 raise
             finally:
                 emit(_END)
-                api.release()
+                api.release(cancel)
 
-        api.admit()
         threading.Thread(target=work, name="llamax-stream", daemon=True).start()
 
         async def body():
@@ -90,11 +72,39 @@ def add_stream_route(app, api) -> None:
                     yield line
             finally:
                 # The stream ended, or the client went away (then this runs under
-                # cancellation: nothing here may await). The worker stops at its next piece,
-                # which closes the pipeline and frees the engine's slots.
-                cancel.set()
+                # cancellation: nothing here may await). The engine drops the rest of the
+                # work at its next step, which frees its slots.
+                cancel.cancel(CLIENT_GONE)
 
         return StreamingResponse(body(), media_type="application/x-ndjson")
+
+
+def _job(api, params: dict):
+    """The request's document, languages, options and per-unit sources, or a 400."""
+    from llamax_cli.server import ApiError, resolve_code
+
+    text = params.get("text")
+    if not isinstance(text, str) or not text:
+        raise ApiError(400, "Invalid request: missing text parameter")
+    tgt = resolve_code(params.get("target"), "target")
+    src = resolve_code(params.get("source"), "source")
+    per_unit = params.get("per_unit") or None
+    if per_unit is not None and not isinstance(per_unit, list):
+        raise ApiError(400, "Invalid request: per_unit must be a list of language codes")
+    per_unit = [resolve_code(code, "source") for code in per_unit] if per_unit else None
+    fmt, name = params.get("format") or "auto", params.get("name")
+    if fmt not in ("auto", "text", "markdown", "html", "srt") or not (
+            name is None or isinstance(name, str)):
+        raise ApiError(400, "Invalid request: format must be auto, text, markdown, html or "
+                            "srt, and name a file name")
+    doc = segment(text, fmt, name)
+    if per_unit is not None and len(per_unit) != len(doc.units):
+        raise ApiError(400, "Invalid request: per_unit does not match the document's units")
+    options = api.options(params.get("alternatives"), params.get("beams"),
+                          max_tokens=_count(params.get("max_tokens"), "max_tokens"),
+                          sampling=_sampling(params), live=bool(params.get("live")),
+                          glossary=_glossary(params.get("glossary"), api.glossary))
+    return doc, src, tgt, options, per_unit
 
 
 def _count(value, name: str):
@@ -138,9 +148,10 @@ def _glossary(sent, own):
     return Glossary(tuple(keep), {s.casefold(): t for s, t in pairs.items()})
 
 
-def hand_over(lines: queue.Queue, item, cancel: threading.Event) -> None:
-    """Hand an item to a response's queue; once the client is gone, drop it instead."""
-    while not cancel.is_set():
+def hand_over(lines: queue.Queue, item, cancel) -> None:
+    """Hand an item to a response's queue; once the client is gone, drop it instead. (A
+    request cancelled because the server stops still gets its last lines: the error.)"""
+    while CLIENT_GONE not in cancel.reasons:
         try:
             lines.put(item, timeout=0.5)
             return

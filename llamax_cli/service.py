@@ -14,16 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from llamax_cli import translate
-from llamax_cli.errors import LlamaxError
+from llamax_cli.errors import Cancelled
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
 
+__all__ = ["Cancelled", "TextTranslation", "Translator"]
+
 if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
     from llamax_cli.detect import Detection
-
-
-class Cancelled(LlamaxError):
-    """The caller went away (a client disconnected): the work was dropped."""
 
 
 @dataclass
@@ -72,8 +70,10 @@ class Translator:
                            per_unit: Optional[Sequence[Language]] = None,
                            cancel: Optional[threading.Event] = None) -> Iterator[translate.Output]:
         """Skeleton text and translations in document order, a UnitResult after each unit.
-        Setting `cancel` stops the work at the next piece and frees the engine's slots."""
-        pieces = translate.translate_document(doc, src, tgt, self.engine, options, per_unit)
+        Setting `cancel` stops the work within one engine step (Cancelled) and frees the
+        engine's slots."""
+        pieces = translate.translate_document(doc, src, tgt, self.engine, options, per_unit,
+                                              cancel)
         try:
             for piece in pieces:
                 if cancel is not None and cancel.is_set():

@@ -13,12 +13,14 @@ what still fails is reported, never dropped.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
+from llamax_cli import alternatives
 from llamax_cli import glossary as glossaries
-from llamax_cli import guards, prompt, spans
+from llamax_cli import guards, markup, prompt, spans
 from llamax_cli.engine import Engine, Request, Sampling
 from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
@@ -38,7 +40,7 @@ _MAX_SPLITS = 3  # times a part may be halved after hitting the token limit
 WINDOW = 128
 # Statuses that mean "done, but this unit needs a look": they make the run exit 3.
 PROBLEMS = ("truncated", "degenerate", "protected-lost", "too-long", "wrong-language",
-            "glossary-miss")
+            "glossary-miss", "markup-lost")
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,11 @@ class UnitResult:
     note: str = ""
     source_language: str | None = None  # set when units of one document differ
     # With beam search: the translation's mean log-probability per token, and the other
-    # distinct hypotheses, best first, as (translation, score).
+    # distinct hypotheses, best first, as (translation, score) (alternatives.py).
     score: float | None = None
     alternatives: list[tuple[str, float]] = field(default_factory=list)
+    alternatives_truncated: list[bool] = field(default_factory=list)  # each reached the limit
+    also: list[str] = field(default_factory=list)  # other statuses that apply (_other_problems)
 
 
 @dataclass(frozen=True)
@@ -117,14 +121,16 @@ class _Job:
     result: UnitResult | None = None
     tries: list[_Attempt] = field(default_factory=list)  # this unit's attempts, in order
     score: float | None = None
-    hypotheses: list[tuple[str, float]] = field(default_factory=list)  # a one-part unit's
+    hypotheses: list[alternatives.Candidate] = field(default_factory=list)  # a one-part unit's
 
 
 class _Run:
     def __init__(self, doc: Document, src: Language, tgt: Language, engine: Engine,
-                 options: Options, per_unit: Sequence[Language] | None = None):
+                 options: Options, per_unit: Sequence[Language] | None = None,
+                 cancel: threading.Event | None = None):
         self.doc, self.src, self.tgt, self.engine, self.options = doc, src, tgt, engine, options
         self.per_unit = per_unit
+        self.cancel = cancel  # set: the engine drops this document's requests at once
         # Indexed by request number; a finished one is set to None.
         self.requests: list[Request | None] = []
         self.attempts: list[tuple[_Job, _Attempt] | None] = []
@@ -190,7 +196,8 @@ class _Run:
         self.refill()
         yield from self.release()
         if self.requests:
-            for event in self.engine.generate(self.requests, self.options.sampling):
+            for event in self.engine.generate(self.requests, self.options.sampling,
+                                              cancel=self.cancel):
                 yield from self.on_event(event)
         unaccounted = [job.unit.index for job in self.jobs if job is not None]
         if unaccounted or self.next_part < len(self.doc.parts):
@@ -249,9 +256,8 @@ class _Run:
             job.notes.append(verdict.note)
         job.results[attempt.part] = attempt.response.text
         if len(job.parts) == 1 and event.score is not None and event.hypotheses:
-            job.score = event.score
-            job.hypotheses = [(prompt.clean_response(text, restore_hashes=attempt.restore_hashes),
-                               score) for text, score in event.hypotheses[1:]]
+            job.score = event.score  # the kept attempt's, after any retry
+            job.hypotheses = alternatives.candidates(event, attempt.restore_hashes)
         if job.in_flight == 0 and all(r is not None for r in job.results):
             self._complete(job)
             self.done += 1
@@ -289,7 +295,14 @@ class _Run:
         lost = [span for span in unit.protected if not spans.survives(span, translation)]
         if self.options.glossary:  # keep-as-is terms: byte for byte
             lost += [t for t in self.options.glossary.kept_in(unit.source) if t not in translation]
+        broken = (markup.damage(unit.source, unit.markup, translation)
+                  if job.status not in ("too-long", "same-language") else None)
+        first, output = job.status, translation  # before a check below replaces them
         if job.status == "too-long":
+            translation = unit.raw
+        elif broken:  # a tag, code span or link dropped or repeated: never write broken markup
+            job.status = "markup-lost"
+            job.notes.append(broken)
             translation = unit.raw
         elif lost:  # code, links and identifiers must survive, whatever else went wrong
             job.status = "protected-lost" if job.status == "ok" else job.status
@@ -302,28 +315,23 @@ class _Run:
             translation = shape_like(unit, translation)
         if job.status == "same-language":
             translation = unit.raw
+        also = _other_problems(job, first, output, lost, self.options.glossary)
         job.result = UnitResult(unit.index, unit.line, unit.source, translation, job.status,
                                 job.prompt_tokens, job.tokens,
                                 round(time.perf_counter() - job.started, 3), job.attempts,
                                 _notes(job.notes),
                                 self.source_of(unit).code if self.per_unit else None,
-                                job.score, self._alternatives(job, translation))
+                                job.score, *self._alternatives(job, translation))
+        job.result.also = also
         job.tries.clear()  # nothing refers to them now: a long document's memory stays flat
 
-    def _alternatives(self, job: _Job, translation: str) -> list[tuple[str, float]]:
-        """The other hypotheses worth showing: distinct, non-empty, keeping every protected
-        span, shaped like the translation; at most --alternatives of them."""
-        if job.status != "ok" or job.score is None:
-            return []
-        unit, seen, out = job.unit, {translation}, []
-        for text, score in job.hypotheses:
-            if not text or any(not spans.survives(span, text) for span in unit.protected):
-                continue
-            text = shape_like(unit, text)
-            if text not in seen:
-                seen.add(text)
-                out.append((text, round(score, 4)))
-        return out[:self.options.alternatives]
+    def _alternatives(self, job: _Job,
+                      translation: str) -> tuple[list[tuple[str, float]], list[bool]]:
+        """alternatives.offered, for any status where the model's hypotheses are at hand."""
+        if job.score is None or job.status in ("too-long", "same-language"):
+            return [], []
+        return alternatives.offered(job.unit, translation, job.hypotheses,
+                                    self.options.alternatives)
 
     def release(self) -> Iterator[Output]:
         """Everything that can go out in document order, now."""
@@ -362,6 +370,23 @@ class _Run:
                     yield caught_up
 
 
+def _other_problems(job: _Job, first: str, output: str, lost: list[str],
+                    glossary: glossaries.Glossary | None) -> list[str]:
+    """The problems besides job.status, which names one: the status a markup check replaced,
+    spans lost when another problem won, and glossary terms missing from a translation that
+    ended otherwise (verdict.py checks the glossary only when nothing else went wrong)."""
+    also = [first] if first not in ("ok", "same-language", job.status) else []
+    if lost and first != "too-long" and job.status != "protected-lost":
+        also.append("protected-lost")
+    if glossary and first not in ("ok", "glossary-miss", "same-language", "too-long"):
+        missing = glossary.missing(job.unit.source, output)
+        if missing:
+            also.append("glossary-miss")
+            job.notes.append("the translation lacks " +
+                             ", ".join(f"{t!r} for {s!r}" for s, t in missing))
+    return also
+
+
 def _notes(notes: list[str]) -> str:
     """Each distinct note once (a unit split in 100 parts may hit one limit 100 times)."""
     counts: dict[str, int] = {}
@@ -372,15 +397,17 @@ def _notes(notes: list[str]) -> str:
 
 def translate_document(doc: Document, src: Language, tgt: Language, engine: Engine | None,
                        options: Options = Options(),
-                       per_unit: Sequence[Language] | None = None) -> Iterator[Output]:
+                       per_unit: Sequence[Language] | None = None,
+                       cancel: threading.Event | None = None) -> Iterator[Output]:
     """Yield the output text piece by piece (skeleton and translations, in document order),
     and a UnitResult after each unit is complete. `per_unit` gives each unit's own source
-    language (a mixed document); units already in `tgt` pass through."""
+    language (a mixed document); units already in `tgt` pass through. Setting `cancel` ends
+    the work with Cancelled within one engine step."""
     if not doc.units or all(lang == tgt for lang in per_unit or [src]):
         yield from _pass_through(doc)
         return
     assert engine is not None
-    yield from _Run(doc, src, tgt, engine, options, per_unit).run()
+    yield from _Run(doc, src, tgt, engine, options, per_unit, cancel).run()
 
 
 def _pass_through(doc: Document) -> Iterator[Output]:

@@ -20,6 +20,7 @@ class Faults:
     after_completions: int = 0  # run `then` once this many completions were forwarded
     then: Optional[Callable[[], None]] = None
     seen: list[int] = field(default_factory=list)  # status answered, per completion request
+    gate: Optional[threading.Event] = None  # set: requests go through; until then they wait
 
 
 class Proxy:
@@ -74,6 +75,8 @@ class Proxy:
                 self._forward(body)
 
             def _forward(self, body: bytes):
+                if proxy.faults.gate is not None:
+                    proxy.faults.gate.wait(300)
                 up = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port,
                                                 timeout=300)
                 headers = {k: v for k, v in self.headers.items()

@@ -49,7 +49,7 @@ class ScriptedEngine:
     def count_tokens(self, text):
         return len(text.split())
 
-    def generate(self, requests, sampling):
+    def generate(self, requests, sampling, cancel=None):
         index = 0
         while index < len(requests):  # the pipeline may append retries while we run
             request = requests[index]
@@ -74,7 +74,7 @@ def test_a_unit_that_hits_the_token_limit_is_reported():
 
 def test_a_truncated_unit_is_split_in_two_and_retried():
     class FirstTryTooLong(ScriptedEngine):
-        def generate(self, requests, sampling):
+        def generate(self, requests, sampling, cancel=None):
             for event in super().generate(requests, sampling):
                 if event.done and event.index == 0:
                     event = Event(event.index, "", True, "length", 5, event.n_tokens)
@@ -128,7 +128,7 @@ def test_units_are_released_in_document_order_whatever_order_they_finish():
         def count_tokens(self, text):
             return len(text.split())
 
-        def generate(self, requests, sampling):
+        def generate(self, requests, sampling, cancel=None):
             for index in reversed(range(len(requests))):
                 yield E(index, f"T{index}", n_tokens=1)
                 yield E(index, "", True, "eog", 5, 1)
@@ -164,7 +164,7 @@ def test_a_retry_goes_before_every_unit_still_waiting():
     so its output is released at once instead of stalling everything behind it."""
 
     class AdmitsUrgentFirst(ScriptedEngine):
-        def generate(self, requests, sampling):  # one slot, admitted as the scheduler does
+        def generate(self, requests, sampling, cancel=None):  # one slot, admitted as the scheduler does
             done, order = set(), []
             while len(done) < len(requests):
                 waiting = [i for i in range(len(requests)) if i not in done]
@@ -196,7 +196,7 @@ def test_a_retry_goes_before_every_unit_still_waiting():
 
 def test_a_long_document_keeps_only_a_window_of_units_in_the_engine():
     class Counting(ScriptedEngine):
-        def generate(self, requests, sampling):
+        def generate(self, requests, sampling, cancel=None):
             index = 0
             while index < len(requests):
                 self.peak = max(getattr(self, "peak", 0), len(requests) - index)

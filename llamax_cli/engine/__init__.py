@@ -2,17 +2,20 @@
 
 Implementations: `engine.llama` (llama.cpp in-process, its scheduler thread shared by every
 caller); `engine.factory.open_engine` picks one for a model reference. `generate` takes a
-list the caller may append to while it runs, and is safe to call from several threads at
+list the caller may append to while it runs, and an optional cancel flag (a set flag ends the
+generation with Cancelled and frees its slots); it is safe to call from several threads at
 once. Nothing outside this package imports llama_cpp.
 """
 
 from __future__ import annotations
 
 import queue
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence
 
-from llamax_cli.errors import LlamaxError
+from llamax_cli.cancel import CancelToken
+from llamax_cli.errors import Cancelled, LlamaxError
 
 
 @dataclass(frozen=True)
@@ -82,18 +85,28 @@ class Engine(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-    def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]: ...
+    def generate(self, requests: Sequence[Request], sampling: Sampling,
+                 cancel: threading.Event | None = None) -> Iterator[Event]: ...
 
     def close(self) -> None: ...
 
 
-def next_event(events: queue.SimpleQueue) -> Event:
-    """The next event of a caller's queue, raising an exception the engine put there."""
+_WAKE = object()  # put on a caller's queue when its cancel flag is set
+
+
+def next_event(events: queue.SimpleQueue, cancel: threading.Event | None = None) -> Event:
+    """The next event of a caller's queue, raising an exception the engine put there, or
+    Cancelled once `cancel` is set (a CancelToken wakes the wait at once; a plain Event is
+    seen within the poll interval)."""
     while True:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("the request was cancelled")
         try:
             # A timeout keeps the wait interruptible by Ctrl-C and SIGTERM on every platform.
             item = events.get(timeout=0.5)
         except queue.Empty:
+            continue
+        if item is _WAKE:
             continue
         if isinstance(item, BaseException):
             raise item
@@ -101,22 +114,30 @@ def next_event(events: queue.SimpleQueue) -> Event:
 
 
 def drive(requests: list, submit: Callable[[int, Request], None], events: queue.SimpleQueue,
-          cancel: Callable[[int], None]) -> Iterator[Event]:
+          cancel: Callable[[int], None],
+          cancelled: threading.Event | None = None) -> Iterator[Event]:
     """An engine's `generate` loop: submit each request as the list grows (the caller may
-    append while this runs), yield events until all are done; on exit, however early,
-    `cancel(outstanding)` frees what is left."""
+    append while this runs), yield events until all are done; on exit, however early (the
+    caller closing the iterator, an error, `cancelled` being set), `cancel(outstanding)`
+    frees what is left."""
     submitted = outstanding = 0
+    undo = cancelled.on_set(lambda: events.put(_WAKE)) \
+        if isinstance(cancelled, CancelToken) else None
     try:
         while True:
             while submitted < len(requests):
+                if cancelled is not None and cancelled.is_set():
+                    raise Cancelled("the request was cancelled")
                 submit(submitted, requests[submitted])
                 submitted += 1
                 outstanding += 1
             if not outstanding:
                 return
-            event = next_event(events)
+            event = next_event(events, cancelled)
             if event.done:
                 outstanding -= 1
             yield event
     finally:
+        if undo is not None:
+            undo()
         cancel(outstanding)

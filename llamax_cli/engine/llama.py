@@ -14,6 +14,7 @@ import collections
 import ctypes
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -280,12 +281,14 @@ class LlamaEngine:
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(sampling.seed + index))
         return chain
 
-    def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]:
+    def generate(self, requests: Sequence[Request], sampling: Sampling,
+                 cancel: threading.Event | None = None) -> Iterator[Event]:
         """Events for all requests, decoded in the shared batch with every other caller's.
 
         `requests` may grow while this runs (a list the caller appends to): each new one is
         submitted before the next event is awaited. Closing the iterator early (an error,
-        Ctrl-C, a client gone) cancels what is left and frees its slots."""
+        Ctrl-C, a client gone) or setting `cancel` cancels what is left and frees its slots
+        at the scheduler's next step."""
         from llamax_cli.engine.scheduler import Client
 
         if not isinstance(requests, list):
@@ -295,12 +298,12 @@ class LlamaEngine:
         if scheduler is None:
             raise LlamaxError("the engine is closed")
 
-        def cancel(outstanding: int) -> None:
+        def cancel_rest(outstanding: int) -> None:
             if outstanding:  # the scheduler may be stopped already: then nothing is left
                 scheduler.cancel(client)
 
         yield from drive(requests, lambda i, r: scheduler.submit(client, i, r), client.events,
-                         cancel)
+                         cancel_rest, cancel)
 
     @property
     def max_beams(self) -> int:

@@ -18,11 +18,13 @@ import heapq
 import itertools
 import queue
 import threading
+import time
 from typing import Callable, Iterator, Optional, Sequence
 
 from llamax_cli.engine import Event, Request, Sampling, drive
 from llamax_cli.engine.openai_http import OpenAIServer, TooLong
-from llamax_cli.errors import Busy, LlamaxError
+from llamax_cli.engine.outage import Abandoned
+from llamax_cli.errors import Busy, EngineStopped, LlamaxError
 from llamax_cli.prompt import ResponseFilter
 
 DEFAULT_REMOTE_CTX = 2048  # when the server does not say, and --ctx is not given
@@ -56,6 +58,9 @@ class RemoteEngine:
         self._waiting: list = []  # heap of (0 urgent | 1, order, caller, index, request)
         self._order = itertools.count()
         self._stopping = False
+        self._busy = 0  # requests in flight
+        # An outage's one warning counts the requests it holds up: in flight and queued.
+        self.server.outage.affected = lambda: self._busy + len(self._waiting)
         self._workers = [threading.Thread(target=self._work, name=f"llamax-remote-{i}",
                                           daemon=True) for i in range(parallel)]
         for worker in self._workers:
@@ -107,19 +112,20 @@ class RemoteEngine:
 
     # -- the callers' side ---------------------------------------------------------------
 
-    def generate(self, requests: Sequence[Request], sampling: Sampling) -> Iterator[Event]:
+    def generate(self, requests: Sequence[Request], sampling: Sampling,
+                 cancel: threading.Event | None = None) -> Iterator[Event]:
         """Events for all requests (a list the caller may append to while this runs); closing
-        the iterator cancels what is left, including requests in flight."""
+        the iterator or setting `cancel` cancels what is left, including requests in flight."""
         if not isinstance(requests, list):
             requests = list(requests)
         caller = _Caller(sampling)
         yield from drive(requests, lambda i, r: self._submit(caller, i, r), caller.events,
-                         lambda outstanding: setattr(caller, "cancelled", True))
+                         lambda outstanding: setattr(caller, "cancelled", True), cancel)
 
     def _submit(self, caller: _Caller, index: int, request: Request) -> None:
         with self._cond:
             if self._stopping:
-                raise LlamaxError("the engine is shutting down")
+                raise EngineStopped("the engine is shutting down")
             if len(self._waiting) >= self.max_waiting and not request.urgent:
                 raise Busy(f"the engine's queue is full ({len(self._waiting)} requests waiting)")
             heapq.heappush(self._waiting, (0 if request.urgent else 1, next(self._order),
@@ -133,9 +139,13 @@ class RemoteEngine:
     def close(self) -> None:
         with self._cond:
             self._stopping = True
+            waiting, self._waiting = self._waiting, []
             self._cond.notify_all()
+        for *_, caller, _index, _request in waiting:  # nobody may wait on a stopped engine
+            caller.events.put(EngineStopped("the engine was stopped"))
+        deadline = time.monotonic() + 5  # for all workers together, not 5 s each
         for worker in self._workers:
-            worker.join(timeout=5)
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
         self.server.close()
 
     def __enter__(self) -> RemoteEngine:
@@ -154,14 +164,17 @@ class RemoteEngine:
                 if self._stopping:
                     return
                 _, _, caller, index, request = heapq.heappop(self._waiting)
-            if caller.cancelled:
-                continue
+                self._busy += 1
             try:
-                caller.events.put(self._complete(caller, index, request))
+                if not caller.cancelled:
+                    caller.events.put(self._complete(caller, index, request))
             except LlamaxError as exc:
                 caller.events.put(exc)
             except Exception as exc:  # never let a worker die silently: its caller would wait
                 caller.events.put(LlamaxError(f"the remote engine failed: {exc}"))
+            finally:
+                with self._cond:
+                    self._busy -= 1
 
     def _complete(self, caller: _Caller, index: int, request: Request) -> Event:
         """Stream one request's completion into its caller's events; the final event."""
@@ -195,8 +208,11 @@ class RemoteEngine:
             return "eog"
 
         try:
-            reason = self.server.retrying(attempt, self.server.api_base)
+            reason = self.server.retrying(attempt, self.server.api_base,
+                                          abandoned=lambda: caller.cancelled or self._stopping)
         except TooLong:
             reason = "too-long"
+        except Abandoned:  # its caller went away, or the engine stops: stop retrying at once
+            raise EngineStopped("the engine was stopped") from None
         return Event(index, "", done=True, finish_reason=reason,
                      n_prompt_tokens=state["prompt_tokens"], n_tokens=state["n"])

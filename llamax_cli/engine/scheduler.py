@@ -33,7 +33,7 @@ import numpy as np
 from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.engine.beams import SearchSteps
 from llamax_cli.engine.prefill import together
-from llamax_cli.errors import Busy, LlamaxError
+from llamax_cli.errors import Busy, EngineStopped, LlamaxError
 from llamax_cli.interrupts import shielded
 
 
@@ -116,7 +116,7 @@ class Scheduler(SearchSteps, threading.Thread):
                               f"{self.e.n_parallel} (raise --parallel)")
         with shielded(), self._cond:  # a Ctrl-C here must not leave the lock held
             if self._stopping:
-                raise LlamaxError("the engine is shutting down")
+                raise EngineStopped("the engine is shutting down")
             waiting = len(self._urgent) + len(self._regular)
             if waiting >= self.max_waiting and not request.urgent:
                 raise Busy(f"the engine's queue is full ({waiting} requests waiting)")
@@ -147,6 +147,8 @@ class Scheduler(SearchSteps, threading.Thread):
         try:
             while self._step():
                 pass
+            # Stopped: whoever still waits or runs hears so, or would wait forever.
+            self._fail(EngineStopped("the engine was stopped"))
         except BaseException as exc:  # every caller learns of it; none waits forever
             self._fail(exc)
         finally:
