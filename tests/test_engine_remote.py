@@ -107,8 +107,11 @@ def test_verbose_names_the_engine_it_probed(llamax, reference):
 
 def test_an_unreachable_server_is_one_line_naming_the_url(llamax):
     url = f"http://127.0.0.1:{free_port()}/v1"
-    err = assert_one_line_error(remote(llamax, url, "-t", "Hello", "--remote-timeout", "1"))
+    proc = remote(llamax, url, "-t", "Hello", "--remote-timeout", "1")
+    err = assert_one_line_error(proc)
     assert url in err and "connection refused" in err and "--remote-timeout" in err
+    assert "gave up after 1 s" in err
+    assert len(proc.stderr.decode().splitlines()) <= 2  # at most the one "retrying" warning
 
 
 def test_a_wrong_path_is_a_404_naming_the_fix(llamax, reference):
@@ -247,3 +250,51 @@ def test_llamax_serve_fronts_a_remote_engine_with_the_libretranslate_api(referen
         code, err = srv.stop()
         assert code in (0, 143) and "Traceback" not in err, err
     assert "serving " in err and f"from {reference.url}" in err
+
+
+
+def test_an_outage_mid_document_is_one_warning_and_gives_up_within_the_timeout(
+        cli_env, gemma_path, tmp_path):
+    """The engine dies with units in flight and many more queued: one clock for the whole
+    outage (not one per unit or per call), one warning line that counts the requests
+    affected, then one error line once --remote-timeout has passed since the outage began."""
+    server = ReferenceServer(gemma_path)
+    proxy = Proxy(server.url.removesuffix("/v1"), Faults())
+    killed = []
+
+    class KillOnRefill(proxy.server.RequestHandlerClass):
+        """Kills the server when the CLI counts the tokens of a unit beyond its first window
+        (a token count after the completions began: a unit has just finished). That count
+        then fails a second after the completions in flight did, as when the engine dies
+        while the CLI reads its next unit; a clock per call would start a second later."""
+
+        def do_POST(self):
+            if self.path.endswith("/tokenize/count") and proxy.faults.seen and not killed:
+                server.kill()
+                killed.append(time.monotonic())
+                time.sleep(1)
+            super().do_POST()
+
+    proxy.server.RequestHandlerClass = KillOnRefill
+    paragraphs = [f"Paragraph {i} says that the weather is fine today." for i in range(300)]
+    (tmp_path / "doc.txt").write_text("\n\n".join(paragraphs) + "\n")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "llamax_cli", "translate", "--from", "en", "--to", "fr",
+             "--api-base", proxy.url + "/v1", "--max-tokens", "16", "--remote-timeout", "20",
+             "--json", "doc.txt"], capture_output=True, env=cli_env, cwd=tmp_path, timeout=300)
+        ended = time.monotonic()
+    finally:
+        proxy.close()
+        server.kill()
+    assert killed, "the run never counted a unit beyond its first window"
+    err = proc.stderr.decode()
+    error = assert_one_line_error(proc)
+    assert "gave up after" in error and proxy.url in error
+    warnings = [line for line in err.splitlines() if "retrying for up to 20 s" in line]
+    assert len(warnings) == 1 and "requests waiting" in warnings[0], err
+    assert len(proc.stdout.decode().splitlines()) < len(paragraphs)  # it died mid-document
+    # One clock for the outage: about 20 s after the kill. A clock per call took 40 (the
+    # queued units started fresh ones while the CLI waited on its own); the bound leaves a
+    # slow machine 15 s to notice the kill and shut down.
+    assert ended - killed[0] < 35, (ended - killed[0], err)

@@ -8,8 +8,9 @@ rest is probed, never assumed: the model name (`/v1/models`), the context size (
 llama-server, `/extras/tokenize/count` on llama-cpp-python's server).
 
 Faults: connection errors, 429 and 5xx are retried with exponential backoff (Retry-After is
-honoured) until the server has stayed unavailable for `patience` seconds; then one clear
-error. 401/403 (a bad key), 404 (a wrong URL or model) and other refusals are not retried.
+honoured) until the server has stayed unavailable for `patience` seconds, on one clock for
+every request (outage.py); then one clear error. 401/403 (a bad key), 404 (a wrong URL or
+model) and other refusals are not retried.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Callable, Iterator, Optional
 
 import httpx
 
+from llamax_cli.engine.outage import Outage
 from llamax_cli.errors import LlamaxError
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -61,6 +63,7 @@ class OpenAIServer:
         self.root = api_root(self.api_base)
         self.patience = patience
         self.note = note
+        self.outage = Outage(patience, note)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # Generation can take minutes on a loaded server: no read limit on a stream, but a
         # connection must open within 10 s.
@@ -95,32 +98,43 @@ class OpenAIServer:
             raise TooLong(detail)
         raise LlamaxError(f"{what} answered HTTP {code}{': ' + detail if detail else ''}")
 
-    def retrying(self, call: Callable[[], object], what: str) -> object:
-        """`call()` until it succeeds or the server has been unavailable for `patience` s."""
-        first_failure = None
+    def retrying(self, call: Callable[[], object], what: str,
+                 abandoned: Callable[[], bool] = lambda: False) -> object:
+        """`call()` until it succeeds or the server has been unavailable for `patience` s
+        (one clock for all calls: self.outage). Raises Abandoned as soon as `abandoned()`."""
         delay = 0.5
         while True:
+            started = time.monotonic()
             try:
-                return call()
+                result = call()
             except (httpx.TransportError, Unavailable) as exc:
-                now = time.monotonic()
-                if first_failure is None:
-                    first_failure = now
-                    self.note(f"{what}: {_reason(exc)}; retrying for up to {self.patience:g} s")
-                waited = now - first_failure
-                if waited >= self.patience:
+                # A connection that never opened was down from the moment it was asked for.
+                since = started if isinstance(exc, (httpx.ConnectError,
+                                                    httpx.ConnectTimeout)) else None
+                left = self.outage.failed(what, _reason(exc), since)
+                if left <= 0:
                     raise LlamaxError(
-                        f"cannot use {what}: {_reason(exc)} (gave up after {waited:.0f} s; is "
-                        f"the server running? --remote-timeout to wait longer)") from None
+                        f"cannot use {what}: {_reason(exc)} (gave up after "
+                        f"{self.outage.waited():.0f} s; is the server running? "
+                        f"--remote-timeout to wait longer)") from None
                 pause = getattr(exc, "retry_after", None) or delay
-                time.sleep(max(0.0, min(pause, self.patience - waited)))
+                self.outage.pause(min(pause, left), abandoned)
                 delay = min(delay * 2, 8.0)
+                continue
+            self.outage.over()
+            return result
+
+    def _connect_timeout(self) -> float:
+        """At most 10 s to open a connection, and never past the end of an outage's patience
+        (a host that drops packets would otherwise stretch --remote-timeout by 10 s)."""
+        return min(10.0, max(1.0, self.outage.time_left()))
 
     # -- probes --------------------------------------------------------------------------
 
     def models(self) -> list[dict]:
         def call():
-            response = self.http.get(f"{self.api_base}/models")
+            response = self.http.get(f"{self.api_base}/models", timeout=httpx.Timeout(
+                60.0, connect=self._connect_timeout()))
             self._check(response, f"{self.api_base}/models")
             return response.json().get("data") or []
 
@@ -155,7 +169,8 @@ class OpenAIServer:
         for url, body, read in probes:
             def count(text: str, url=url, body=body, read=read) -> int:
                 def call():
-                    response = self.http.post(url, json=body(text), timeout=30)
+                    response = self.http.post(url, json=body(text), timeout=httpx.Timeout(
+                        30.0, connect=self._connect_timeout()))
                     self._check(response, url)
                     return read(response.json())
                 return self.retrying(call, url)
@@ -196,7 +211,8 @@ class OpenAIServer:
         # A queued request may wait long for its first token on a busy server; ten minutes
         # without a byte is a hung one (then retried, and given up after `patience`).
         with self.http.stream("POST", url, json={**body, "stream": True},
-                              timeout=httpx.Timeout(600.0, connect=10.0)) as response:
+                              timeout=httpx.Timeout(600.0, connect=self._connect_timeout())
+                              ) as response:
             self._check(response, url)
             for line in response.iter_lines():
                 if not line.startswith("data:"):
@@ -239,10 +255,13 @@ def _retry_after(value: Optional[str]) -> Optional[float]:
 
 
 def _reason(exc: Exception) -> str:
+    # Words, not exception names: a warning line must not read like an error line.
     if isinstance(exc, httpx.ConnectError):
         return "connection refused or host unreachable"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection without a complete answer"
     if isinstance(exc, httpx.TransportError):
-        return f"connection lost ({type(exc).__name__})"
+        return "connection lost"
     return str(exc)
