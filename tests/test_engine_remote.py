@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -298,3 +300,65 @@ def test_an_outage_mid_document_is_one_warning_and_gives_up_within_the_timeout(
     # queued units started fresh ones while the CLI waited on its own); the bound leaves a
     # slow machine 15 s to notice the kill and shut down.
     assert ended - killed[0] < 35, (ended - killed[0], err)
+
+
+
+def test_https_to_a_plain_http_server_is_said_at_once(llamax, reference):
+    """The TLS handshake meets an HTTP answer: one line saying so and how to fix it, no
+    retries (the timeout is long enough that a retry loop would show its warning)."""
+    url = reference.url.replace("http://", "https://")
+    proc = remote(llamax, url, "-t", "Hello", "--remote-timeout", "30")
+    err = assert_one_line_error(proc)
+    assert err == f"llamax: error: {url} answered in plain HTTP, not TLS; use {reference.url}"
+    assert len(proc.stderr.decode().splitlines()) == 1, proc.stderr.decode()
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """`openssl s_server` on 127.0.0.1 with a self-signed certificate for that address: a
+    real TLS port (it answers GET with a status page, which is not the OpenAI API)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command")
+    cert, key = tmp_path / "tls-cert.pem", tmp_path / "tls-key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen([openssl, "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                             str(cert), "-key", str(key), "-www", "-quiet"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            assert proc.poll() is None and time.time() < deadline, "openssl s_server"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port, cert
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_http_to_a_tls_server_and_an_untrusted_certificate_are_said_at_once(llamax, tls_server):
+    port, cert = tls_server
+    plain = f"http://127.0.0.1:{port}/v1"
+    proc = remote(llamax, plain, "-t", "Hello", "--remote-timeout", "30")
+    err = assert_one_line_error(proc)
+    assert err == (f"llamax: error: {plain} answered in TLS, not plain HTTP; "
+                   f"use https://127.0.0.1:{port}/v1")
+    assert len(proc.stderr.decode().splitlines()) == 1, proc.stderr.decode()
+    secure = f"https://127.0.0.1:{port}/v1"
+    proc = remote(llamax, secure, "-t", "Hello", "--remote-timeout", "30")
+    err = assert_one_line_error(proc)
+    assert "TLS certificate is not trusted (self-signed certificate)" in err
+    assert "SSL_CERT_FILE" in err and len(proc.stderr.decode().splitlines()) == 1
+    # Trusted as the message says: the handshake passes, and the page that answers is no
+    # OpenAI API, which is one line too.
+    proc = remote(llamax, secure, "-t", "Hello", env={"SSL_CERT_FILE": str(cert)})
+    err = assert_one_line_error(proc)
+    assert f"{secure}/models did not answer a JSON object" in err

@@ -10,7 +10,7 @@ llama-server, `/extras/tokenize/count` on llama-cpp-python's server).
 Faults: connection errors, 429 and 5xx are retried with exponential backoff (Retry-After is
 honoured) until the server has stayed unavailable for `patience` seconds, on one clock for
 every request (outage.py); then one clear error. 401/403 (a bad key), 404 (a wrong URL or
-model) and other refusals are not retried.
+model), a TLS mismatch (tls_check.py) and other refusals are not retried.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Optional
 import httpx
 
 from llamax_cli.engine.outage import Outage
+from llamax_cli.engine.tls_check import tls_fault
 from llamax_cli.errors import LlamaxError
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -64,6 +65,7 @@ class OpenAIServer:
         self.patience = patience
         self.note = note
         self.outage = Outage(patience, note)
+        self.answered = False  # whether the server ever answered (then no TLS probes)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # Generation can take minutes on a loaded server: no read limit on a stream, but a
         # connection must open within 10 s.
@@ -108,6 +110,9 @@ class OpenAIServer:
             try:
                 result = call()
             except (httpx.TransportError, Unavailable) as exc:
+                fault = tls_fault(exc, self.api_base, probe=not self.answered)
+                if fault:
+                    raise LlamaxError(fault) from None
                 # A connection that never opened was down from the moment it was asked for.
                 since = started if isinstance(exc, (httpx.ConnectError,
                                                     httpx.ConnectTimeout)) else None
@@ -121,6 +126,7 @@ class OpenAIServer:
                 self.outage.pause(min(pause, left), abandoned)
                 delay = min(delay * 2, 8.0)
                 continue
+            self.answered = True
             self.outage.over()
             return result
 
@@ -136,7 +142,15 @@ class OpenAIServer:
             response = self.http.get(f"{self.api_base}/models", timeout=httpx.Timeout(
                 60.0, connect=self._connect_timeout()))
             self._check(response, f"{self.api_base}/models")
-            return response.json().get("data") or []
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):  # a web page, a proxy's status page, ...
+                raise LlamaxError(f"{self.api_base}/models did not answer a JSON object: is "
+                                  f"it an OpenAI-compatible server? (--api-base usually ends "
+                                  f"in /v1)")
+            return data.get("data") or []
 
         return self.retrying(call, self.api_base)
 
