@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Union
 
-from llamax_cli import spans
+from llamax_cli import markup, spans
 
 FORMATS = ("auto", "text", "markdown", "srt", "html")
 LONG_LINE = 300  # characters: longer lines are split into sentences
@@ -39,6 +39,9 @@ class Unit:
     width: int = 0
     first: int = 0
     indent: str = ""
+    # Inline markup (markup.py) the translation must hold exactly as often as the source,
+    # and no other; None in formats without markup (text, subtitles).
+    markup: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if not self.raw:
@@ -85,16 +88,24 @@ class _Builder:
         self.doc.warnings.append((line, message))
 
     def unit(self, raw: str, line: int, source: str | None = None, **extra) -> None:
-        runs = spans.opaque_runs(raw)
-        if runs:  # a URL, hash or blob too long to be language: literal, and the rest around it
+        # A URL, hash or blob too long to be language is cut out (literal) and the text around
+        # it translated; but never from inside inline markup (a tag, a code span, a link),
+        # which stays whole in its unit, long run and all.
+        runs = markup.outside(spans.opaque_runs(raw), raw)
+        if runs:
+            kept = extra.get("protected_extra", ())
             start = 0
             for begin, end in runs:
-                self._unit_or_literal(raw[start:begin], line)
+                self._piece(raw[start:begin], line, kept)
                 self.literal(raw[begin:end])
                 start = end
-            self._unit_or_literal(raw[start:], line)
+            self._piece(raw[start:], line, kept)
             return
         self._unit_or_literal(raw, line, source, **extra)
+
+    def _piece(self, raw: str, line: int, protected_extra: tuple[str, ...]) -> None:
+        self._unit_or_literal(raw, line, protected_extra=tuple(p for p in protected_extra
+                                                               if p in raw))
 
     def _unit_or_literal(self, raw: str, line: int, source: str | None = None,
                          protected_extra: tuple[str, ...] = (), **extra) -> None:
@@ -108,15 +119,17 @@ class _Builder:
             self.literal(raw)
         else:
             self._flush()
+            found = markup.markers(source) if self.doc.format in ("html", "markdown") else None
             unit = Unit(len(self.doc.units), source, line, raw,
-                        protected + tuple(protected_extra), **extra)
+                        protected + tuple(protected_extra), markup=found, **extra)
             self.doc.parts.append(unit)
             self.doc.units.append(unit)
         self.literal(trail)
 
     def text_units(self, text: str, line: int) -> None:
         """A line's text: one unit, or one per sentence when it is long."""
-        for piece, is_sentence in split_sentences(text) if len(text) > LONG_LINE else [(text, True)]:
+        pieces = split_sentences(text) if len(text) > LONG_LINE else [(text, True)]
+        for piece, is_sentence in markup.keep_whole(pieces, text):
             if is_sentence:
                 self.unit(piece, line)
             else:

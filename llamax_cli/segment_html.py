@@ -4,9 +4,10 @@ Parsed with the standard library's HTMLParser (a real tokenizer of tags, comment
 and raw-text elements), tracking each token's offset in the source. A unit is the run of
 text and inline markup between two block boundaries: `<p>Read <a href="x">this</a>.</p>`
 gives one unit `Read <a href="x">this</a>.`, whose tags (attributes and hrefs included) and
-entities are protected spans that must come back verbatim. The contents of `<script>`,
-`<style>`, `<pre>`, `<code>` at block level, `<textarea>` and comments pass through as they
-are, and so do attribute values.
+entities are protected spans that must come back verbatim. A `<code>`, `<kbd>` or `<samp>`
+element inside a sentence stays in its unit, content and all, as one protected piece (code is
+not translated; markup.py). The contents of `<script>`, `<style>`, `<pre>`, `<code>` at block
+level, `<textarea>` and comments pass through as they are, and so do attribute values.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ INLINE = frozenset(
     "strong sub sup time tt u var wbr br img".split())
 # Elements whose whole content is literal.
 LITERAL = frozenset("script style pre textarea template svg math".split())
+# Inline elements whose content is code, not language: it stays in its sentence's unit (the
+# model sees it in context) but is protected whole, `<code>cargo doc</code>` and all, and a
+# run of nothing else is literal.
+CODE = frozenset("code kbd samp".split())
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 
 
@@ -35,6 +40,7 @@ class _Splitter(HTMLParser):
         self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", source)]
         self.pieces: list[tuple[str, int, int]] = []
         self._literal_depth: list[str] = []
+        self._code_depth = 0  # open <code>/<kbd>/<samp> elements around the current token
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -52,6 +58,10 @@ class _Splitter(HTMLParser):
             self._add("literal", len(raw))
         else:
             self._add("inline" if tag in INLINE else "literal", len(raw))
+            if tag not in INLINE:  # a block boundary closes any <code> left open
+                self._code_depth = 0
+            elif tag in CODE:
+                self._code_depth += 1
 
     def handle_startendtag(self, tag, attrs):
         raw = self.get_starttag_text() or ""
@@ -67,16 +77,25 @@ class _Splitter(HTMLParser):
             kind = "literal"
         else:
             kind = "inline" if tag in INLINE else "literal"
+            if kind == "literal":  # a block boundary closes any <code> left open
+                self._code_depth = 0
+            elif tag in CODE and self._code_depth:
+                self._code_depth -= 1
         self.pieces.append((kind, start, end))
 
+    def _text_kind(self) -> str:
+        if self._literal_depth:
+            return "literal"
+        return "inline" if self._code_depth else "text"
+
     def handle_data(self, data):
-        self._add("literal" if self._literal_depth else "text", len(data))
+        self._add(self._text_kind(), len(data))
 
     def handle_entityref(self, name):
-        self._add("literal" if self._literal_depth else "text", len(name) + 2)
+        self._add(self._text_kind(), len(name) + 2)
 
     def handle_charref(self, name):
-        self._add("literal" if self._literal_depth else "text", len(name) + 3)
+        self._add(self._text_kind(), len(name) + 3)
 
     def _literal(self, data, extra):
         self._add("literal", len(data) + extra)
