@@ -334,7 +334,7 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Pa
     except LlamaxError as exc:
         raise ApiError(400, f"Invalid request: {exc}") from None
     limit = api.limits.char_limit
-    if False:  # as /translate's: the file is the request's text
+    if limit != -1 and len(text) > limit:  # as /translate's: the file is the request's text
         raise ApiError(400, f"Invalid request: request ({len(text)}) exceeds character limit "
                             f"({limit})")
     source = params.get("source") or "auto"
