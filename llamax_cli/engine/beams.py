@@ -46,6 +46,19 @@ class Hypothesis:
         return codecs.decode(self.text, "utf-8", "replace")
 
 
+class Ranked(tuple):
+    """A finished hypothesis as the final event lists it: a (text, score) pair like any other,
+    which also says why it ended (`reason`: "eog", "stop", "length"), so that a caller can
+    mark the alternatives that were cut at the token limit."""
+
+    reason: str | None
+
+    def __new__(cls, text: str, score: float, reason: str | None) -> "Ranked":
+        pair = super().__new__(cls, (text, score))
+        pair.reason = reason
+        return pair
+
+
 @dataclass
 class Child:
     parent: int  # the seq of the beam it continues
@@ -241,5 +254,5 @@ class SearchSteps:
             first.index, top.decoded(), done=True, finish_reason=top.reason,
             n_prompt_tokens=first.prompt_len, n_tokens=len(top.tokens), score=top.score,
             # loops are no alternative to offer (they rank last: a first one means no other)
-            hypotheses=[(h.decoded(), h.score) for h in best
+            hypotheses=[Ranked(h.decoded(), h.score, h.reason) for h in best
                         if h is top or h.reason != "degenerate"]))
