@@ -331,11 +331,15 @@ def _no_text_record(task: _Task, tgt: Language) -> str:
         "file": task.source.label, "index": None, "line": 1, "source": text, "translation": text,
         "source_language": task.src.code if task.src else None, "confidence": None,
         "target_language": tgt.code, "status": "no-text",
-        "note": "nothing to translate (no words outside code, numbers and symbols)"},
+        "note": "nothing to translate (no words outside code, numbers and symbols)",
+        # the keys of every other record (_json_record), with what is true of no work at all
+        "attempts": 0, "prompt_tokens": 0, "tokens": 0, "seconds": 0.0,
+        "score": None, "alternatives": []},
         ensure_ascii=False)
 
 
 def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> str:
+    cut = result.alternatives_truncated
     record = {
         "file": task.source.label, "index": result.index, "line": result.line,
         "source": result.source, "translation": result.translation,
@@ -345,11 +349,13 @@ def _json_record(task: _Task, tgt: Language, result: translate.UnitResult) -> st
         "attempts": result.attempts,
         "prompt_tokens": result.prompt_tokens, "tokens": result.tokens,
         "seconds": result.seconds,
+        # Every record has every key, whatever path its unit took (null or empty where
+        # absent): beam search's score, and the other hypotheses (alternatives.py).
+        "score": None if result.score is None else round(result.score, 4),
+        "alternatives": [{"translation": text, "score": score,
+                          "truncated": k < len(cut) and bool(cut[k])}
+                         for k, (text, score) in enumerate(result.alternatives)],
     }
-    if result.score is not None:  # beam search: its score, and the other hypotheses
-        record["score"] = round(result.score, 4)
-        record["alternatives"] = [{"translation": text, "score": score}
-                                  for text, score in result.alternatives]
     return json.dumps(record, ensure_ascii=False)
 
 
