@@ -248,6 +248,8 @@ def serve(
     grace: float = typer.Option(30.0, "--grace", min=0,
                                 help="Seconds a stop (SIGTERM, Ctrl-C) lets requests in flight "
                                      "finish; the rest then get 503. A second signal: at once."),
+    cors_origins: str = typer.Option("*", "--cors-origins", help="Origins whose web pages may "
+                                     "call the API: *, a comma-separated list, or none."),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Layers to offload."),
     ctx: Optional[int] = typer.Option(None, "--ctx", help="Context per unit in tokens."),
@@ -286,6 +288,7 @@ def serve(
     """
     from llamax_cli import config
     from llamax_cli.server import Limits
+    from llamax_cli.server_edge import parse_origins
     from llamax_cli.server_run import read_api_keys
     from llamax_cli.server_run import serve as run_server
 
@@ -302,7 +305,9 @@ def serve(
 
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
                glossary=read_glossary(glossary) if glossary else None,
-               limits=Limits(char_limit, batch_limit, queue, grace=grace), api_keys=read_api_keys(api_keys),
+               limits=Limits(char_limit, batch_limit, queue, grace=grace,
+                             cors_origins=parse_origins(cors_origins)),
+               api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)
 
 

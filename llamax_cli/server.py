@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from llamax_cli import languages, translate
 from llamax_cli.errors import LlamaxError, UsageError
 from llamax_cli.languages import Language
+from llamax_cli.server_edge import add_edge
 from llamax_cli.server_errors import ApiError, add_error_handlers
 from llamax_cli.server_request import read_params
 from llamax_cli.server_lifecycle import CLIENT_GONE, Lifecycle, api_error
@@ -47,6 +48,11 @@ class Limits:
     queue: int = 64  # requests admitted at once (running or waiting); more get 429
     body_bytes: int = 2 * 2**20  # request body size
     grace: float = 30.0  # seconds a stop lets requests in flight finish (server_lifecycle.py)
+    # The HTTP edge (server_edge.py, server_files.py):
+    cors_origins: tuple = ("*",)  # origins whose pages may read the answers; (): no CORS
+    public_url: Optional[str] = None  # translatedFileUrl's base; None: a relative URL
+    file_ttl: float = 1800.0  # seconds a translated file stays downloadable
+    file_store_bytes: int = 256 * 2**20  # translated files kept at most (oldest go first)
 
 
 def resolve_code(code: Any, what: str) -> Language:
@@ -229,6 +235,7 @@ class Api:
 def create_app(api: Api) -> FastAPI:
     app = FastAPI(title="llamax", docs_url=None, redoc_url=None, openapi_url=None)
     add_error_handlers(app)  # server_errors.py: LibreTranslate's shape, OpenAI's under /v1
+    add_edge(app, api.limits.cors_origins, api.limits.queue)  # CORS, URL and in-flight limits
     run_admitted = _admission(api)
     _add_api_routes(app, api, run_admitted)
     _add_file_routes(app, api, run_admitted)

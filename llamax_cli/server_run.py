@@ -117,12 +117,14 @@ class GracefulServer(uvicorn.Server):
     would re-raise the signal, which reads as a failure to service managers)."""
 
     def __init__(self, app, api, *, host: str, port: int, verbose: bool, note):
+        from llamax_cli.server_edge import uvicorn_limits
+
         grace = api.limits.grace
         # uvicorn's own deadline comes after ours: by then every request has its answer.
         super().__init__(uvicorn.Config(app, host=host, port=port,
                                         log_level="info" if verbose else "warning",
                                         timeout_graceful_shutdown=int(grace) + 2,
-                                        lifespan="off"))
+                                        lifespan="off", **uvicorn_limits(api.limits.queue)))
         self.api, self.note = api, note
         self.stopped_by: Optional[int] = None
 

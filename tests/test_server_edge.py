@@ -11,6 +11,7 @@ import socket
 import time
 
 import pytest
+from conftest import assert_one_line_error
 from test_server import Server, free_port, request, server_env  # noqa: F401 (a fixture)
 
 LIMIT = 2 * 2**20  # the server's body limit (Limits.body_bytes)
@@ -127,3 +128,150 @@ def test_a_repeated_q_in_a_form_or_the_query_string_is_a_list(edge):
     assert status == 200 and body["translatedText"] == "12345", body
     status, body = request(edge.url + "/translate", "q=1&q=2&q=3&q=4&q=5&source=en&target=fr")
     assert status == 400 and "text limit" in body["error"], body
+
+
+def exchange(port: int, method: str, path: str, headers=None, body=None, timeout=120):
+    """(status, headers as a lower-cased dict, body bytes) of one request on its own
+    connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+# -- 5. CORS ---------------------------------------------------------------------------------
+
+def test_cors_is_open_to_every_origin_by_default(edge):
+    origin = {"Origin": "https://app.example"}
+    status, headers, _ = exchange(edge.port, "OPTIONS", "/translate", {
+        **origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert status == 200 and headers["access-control-allow-origin"] == "*", headers
+    assert "POST" in headers["access-control-allow-methods"]
+    assert "content-type" in headers["access-control-allow-headers"].lower()
+    for path in ("/languages", "/frontend/settings"):
+        status, headers, _ = exchange(edge.port, "GET", path, origin)
+        assert status == 200 and headers["access-control-allow-origin"] == "*", headers
+    # A page must be able to read why it was refused, too.
+    status, headers, body = exchange(edge.port, "POST", "/translate", {
+        **origin, "Content-Type": "application/json"}, json.dumps({"q": "Hi"}))
+    assert status == 400 and headers["access-control-allow-origin"] == "*"
+    assert "error" in json.loads(body)
+
+
+def test_cors_origins_can_be_named_or_turned_off(server_env, tmp_path):  # noqa: F811
+    preflight = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}
+    srv = Server(server_env, tmp_path, "--cors-origins", "https://app.example, http://b.test")
+    try:
+        status, headers, _ = exchange(srv.port, "OPTIONS", "/translate",
+                                      {"Origin": "https://app.example", **preflight})
+        assert status == 200, headers
+        assert headers["access-control-allow-origin"] == "https://app.example"
+        status, headers, _ = exchange(srv.port, "GET", "/languages",
+                                      {"Origin": "https://evil.example"})
+        assert status == 200 and "access-control-allow-origin" not in headers
+    finally:
+        srv.stop()
+    srv = Server(server_env, tmp_path, "--cors-origins", "none")
+    try:
+        status, headers, _ = exchange(srv.port, "GET", "/languages",
+                                      {"Origin": "https://app.example"})
+        assert status == 200 and "access-control-allow-origin" not in headers
+    finally:
+        srv.stop()
+
+
+def test_a_bad_cors_origin_is_a_usage_error(llamax):
+    result = llamax("serve", "--cors-origins", "app.example", "--port", str(free_port()))
+    assert "--cors-origins" in assert_one_line_error(result, 2)
+
+
+# -- 12. limits of the connection -------------------------------------------------------------
+
+def test_a_long_url_gets_a_414_and_the_server_goes_on(edge):
+    query = "q=" + "a" * 200_000 + "&source=en&target=fr"
+    status, headers, body = exchange(edge.port, "GET", "/translate?" + query)
+    assert status == 414 and "POST" in json.loads(body)["error"], body
+    status, headers, body = exchange(edge.port, "GET", "/v1/models?x=" + "a" * 200_000)
+    assert status == 414 and json.loads(body)["error"]["code"] == "uri_too_long"
+    assert request(edge.url + "/health")[0] == 200
+
+
+def test_slow_clients_are_timed_out(edge):
+    def trickle_head():
+        with socket.create_connection(("127.0.0.1", edge.port), timeout=120) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # and never the end
+            try:
+                return sock.recv(1000)  # b"" once the server closes it
+            except ConnectionResetError:
+                return b""
+
+    def stall_body():
+        with socket.create_connection(("127.0.0.1", edge.port), timeout=120) as sock:
+            sock.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+                         b"json\r\nContent-Length: 100\r\n\r\n{\"q\": ")
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            return response.status, json.loads(response.read())
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        head, body = pool.submit(trickle_head), pool.submit(stall_body)
+        assert head.result() == b""
+        status, answer = body.result()
+    assert status == 408 and "nothing of the body" in answer["error"], answer
+
+
+def test_a_full_queue_says_when_to_retry(server_env, tmp_path):  # noqa: F811
+    srv = Server(server_env, tmp_path, "--queue", "1", "--parallel", "1", "--ctx", "16384")
+    try:
+        # A completion counting on for minutes holds the only place, until it is closed.
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+        conn.request("POST", "/v1/completions", json.dumps(
+            {"prompt": "1, 2, 3, 4, 5,", "max_tokens": 16000, "stream": True}),
+            {"Content-Type": "application/json"})
+        stream = conn.getresponse()
+        assert stream.status == 200 and stream.readline().startswith(b"data:")
+        status, headers, body = exchange(srv.port, "POST", "/translate", {
+            "Content-Type": "application/json"}, json.dumps({"q": "Hi", "target": "fr"}))
+        assert status == 429 and int(headers["retry-after"]) >= 1, (status, headers)
+        assert json.loads(body)["error"].startswith("Slowdown")
+        status, headers, body = exchange(srv.port, "POST", "/v1/completions", {
+            "Content-Type": "application/json"}, json.dumps({"prompt": "Hi"}))
+        assert status == 429 and int(headers["retry-after"]) >= 1, (status, headers)
+        assert json.loads(body)["error"]["type"] == "rate_limit_error"
+        conn.close()
+    finally:
+        srv.stop()
+
+
+def test_requests_beyond_the_in_flight_limit_get_a_json_503(server_env, tmp_path):  # noqa: F811
+    from llamax_cli.server_edge import in_flight_limit
+
+    srv = Server(server_env, tmp_path, "--queue", "1")
+    socks = []
+    try:
+        # Each request's body is promised and not sent: each stays in flight.
+        for _ in range(in_flight_limit(1)):
+            sock = socket.create_connection(("127.0.0.1", srv.port), timeout=120)
+            sock.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+                         b"json\r\nContent-Length: 100\r\n\r\n")
+            socks.append(sock)
+        deadline = time.time() + 10
+        while True:  # until the server has taken in every one of them
+            status, headers, body = exchange(srv.port, "GET", "/languages")
+            if status == 503 or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        assert status == 503 and headers["retry-after"], (status, headers)
+        assert json.loads(body)["error"].startswith("Slowdown")
+    finally:
+        for sock in socks:
+            sock.close()
+        srv.stop()
+    # (once they are gone, the server answers again: the other tests use it on)
