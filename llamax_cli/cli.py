@@ -250,6 +250,12 @@ def serve(
                                      "finish; the rest then get 503. A second signal: at once."),
     cors_origins: str = typer.Option("*", "--cors-origins", help="Origins whose web pages may "
                                      "call the API: *, a comma-separated list, or none."),
+    public_url: Optional[str] = typer.Option(None, "--public-url", help="This server's URL as "
+                                             "clients reach it, for file links [default: relative]."),
+    file_ttl: int = typer.Option(1800, "--file-ttl", min=0,
+                                 help="Seconds a translated file stays downloadable."),
+    file_store: str = typer.Option("256M", "--file-store",
+                                   help="Room for translated files; the oldest go first."),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Layers to offload."),
     ctx: Optional[int] = typer.Option(None, "--ctx", help="Context per unit in tokens."),
@@ -289,6 +295,7 @@ def serve(
     from llamax_cli import config
     from llamax_cli.server import Limits
     from llamax_cli.server_edge import parse_origins
+    from llamax_cli.server_files import parse_public_url, parse_size
     from llamax_cli.server_run import read_api_keys
     from llamax_cli.server_run import serve as run_server
 
@@ -306,7 +313,9 @@ def serve(
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
                glossary=read_glossary(glossary) if glossary else None,
                limits=Limits(char_limit, batch_limit, queue, grace=grace,
-                             cors_origins=parse_origins(cors_origins)),
+                             cors_origins=parse_origins(cors_origins),
+                             public_url=parse_public_url(public_url), file_ttl=file_ttl,
+                             file_store_bytes=parse_size(file_store)),
                api_keys=read_api_keys(api_keys),
                yes=yes, verbose=verbose, note=warn)
 

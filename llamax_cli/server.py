@@ -15,10 +15,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import tempfile
 import threading
 import urllib.parse
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -32,6 +30,7 @@ from llamax_cli.errors import LlamaxError, UsageError
 from llamax_cli.languages import Language
 from llamax_cli.server_edge import add_edge
 from llamax_cli.server_errors import ApiError, add_error_handlers
+from llamax_cli.server_files import FileStore, files_folder  # noqa: F401 (files_folder: tests)
 from llamax_cli.server_request import read_params
 from llamax_cli.server_lifecycle import CLIENT_GONE, Lifecycle, api_error
 from llamax_cli.service import Translator
@@ -70,33 +69,6 @@ def lt_code(lang: Language) -> str:
     return lang.code
 
 
-def files_folder() -> Path:
-    """A fresh folder for translated files, named after this process. Folders left by a
-    server that was killed (SIGKILL leaves no chance to clean up) are removed first."""
-    import os
-    import re
-    import shutil
-
-    root = Path(tempfile.gettempdir())
-    for old in root.glob("llamax-serve-*"):
-        match = re.match(r"llamax-serve-(\d+)-", old.name)
-        if match and not _alive(int(match.group(1))):
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"llamax-serve-{os.getpid()}-"))
-
-
-def _alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process: not ours to judge
-    return True
-
-
 class Api:
     """The routes' logic, separate from FastAPI's wiring."""
 
@@ -110,7 +82,8 @@ class Api:
         self.limits = limits
         self.api_keys = api_keys or []
         self.lifecycle = Lifecycle(limits.queue)  # admission, loading, stopping
-        self.files = files_folder()
+        self.file_store = FileStore(limits.file_ttl, limits.file_store_bytes)
+        self.files = self.file_store.folder  # removed when the server stops
 
     # -- admission -------------------------------------------------------------------------
 
@@ -320,19 +293,21 @@ def _add_file_routes(app: FastAPI, api: Api, run_admitted) -> None:
         def work(cancel):
             return translate_file(api, data, name, params, cancel)
 
-        path = await run_admitted(request, params, work)
-        base = str(request.base_url).rstrip("/")
-        return {"translatedFileUrl": f"{base}/download_file/{path.parent.name}/{path.name}"}
+        link = await run_admitted(request, params, work)
+        # Never from the Host header, which the client chooses (server_files.py).
+        return {"translatedFileUrl": f"{api.limits.public_url or ''}/download_file/{link}"}
 
     @app.get("/download_file/{token}/{name}")
     async def download_route(token: str, name: str):
-        path = api.files / Path(token).name / Path(name).name
-        if not path.is_file():
-            raise ApiError(404, "Not found")
+        path = api.file_store.find(token, name)
+        if path is None:
+            raise ApiError(404, "Not found (translated files are kept "
+                                f"{api.limits.file_ttl:g} seconds)")
         return FileResponse(path, filename=name)
 
 
-def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Path:
+def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> str:
+    """Translates an uploaded file and keeps the result: its link below /download_file/."""
     from llamax_cli.segment import segment
     from llamax_cli.textio import decode, encoder
 
@@ -354,11 +329,8 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> Pa
         src = resolve_code(source, "source")
     pieces = api.translator.translate_document(doc, src, tgt, cancel=cancel)
     out = "".join(p for p in pieces if isinstance(p, str))
-    folder = api.files / uuid.uuid4().hex
-    folder.mkdir()
-    target = folder / f"{Path(name).stem}.{tgt.code}{Path(name).suffix}"
-    target.write_bytes(encoder(encoding, bom)(out))
-    return target
+    return api.file_store.save(f"{Path(name).stem}.{tgt.code}{Path(name).suffix}",
+                               encoder(encoding, bom)(out))
 
 
 async def watch_disconnect(request: Request, cancel) -> None:

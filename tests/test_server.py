@@ -197,7 +197,9 @@ def test_translate_file_gives_a_download_url(server):
     status, answer = request(server.url + "/translate_file", body,
                              {"Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert status == 200, answer
-    with urllib.request.urlopen(answer["translatedFileUrl"], timeout=60) as response:
+    # A relative link unless the server is given --public-url (test_server_edge.py)
+    url = urllib.parse.urljoin(server.url + "/translate_file", answer["translatedFileUrl"])
+    with urllib.request.urlopen(url, timeout=60) as response:
         out = response.read().decode()
     assert out.startswith("1\n00:00:01,000 --> 00:00:02,000\n")
 

@@ -275,3 +275,56 @@ def test_requests_beyond_the_in_flight_limit_get_a_json_503(server_env, tmp_path
             sock.close()
         srv.stop()
     # (once they are gone, the server answers again: the other tests use it on)
+
+
+# -- 8, 9. translated files: they expire, and their links trust no Host header ----------------
+
+def upload(port: int, name: str, content: bytes, host: str = "127.0.0.1"):
+    body = multipart({"source": "en", "target": "fr"}, name, content)
+    status, _, answer = exchange(port, "POST", "/translate_file", {
+        "Host": host, "Content-Type": "multipart/form-data; boundary=edgeboundary"}, body)
+    assert status == 200, answer
+    return json.loads(answer)["translatedFileUrl"]
+
+
+def test_a_file_link_is_relative_whatever_the_host_header_says(edge):
+    link = upload(edge.port, "numbers é.txt", b"12345 67890\n", host="evil.example")
+    assert link.startswith("/download_file/") and "evil" not in link, link
+    status, _, content = exchange(edge.port, "GET", link)
+    assert status == 200 and content == b"12345 67890\n"
+
+
+def test_public_url_and_a_file_store_that_keeps_the_newest(server_env, tmp_path):  # noqa: F811
+    # Digits only: nothing to translate, so each file comes back as it went, 24 bytes.
+    srv = Server(server_env, tmp_path, "--public-url", "https://lt.example.org/base/",
+                 "--file-store", "40")
+    try:
+        first = upload(srv.port, "a.txt", b"1111 2222 3333 4444 555\n", host="evil.example")
+        assert first.startswith("https://lt.example.org/base/download_file/"), first
+        path = first[len("https://lt.example.org/base"):]
+        status, _, content = exchange(srv.port, "GET", path)
+        assert status == 200 and content == b"1111 2222 3333 4444 555\n"
+        second = upload(srv.port, "b.txt", b"6666 7777 8888 9999 000\n")
+        # Both would take 48 bytes: the older one went.
+        assert exchange(srv.port, "GET", path)[0] == 404
+        status, _, content = exchange(srv.port, "GET", second[len("https://lt.example.org/base"):])
+        assert status == 200 and content == b"6666 7777 8888 9999 000\n"
+    finally:
+        srv.stop()
+
+
+def test_translated_files_expire(server_env, tmp_path):  # noqa: F811
+    srv = Server(server_env, tmp_path, "--file-ttl", "0")
+    try:
+        link = upload(srv.port, "a.txt", b"12345 67890\n")
+        status, _, body = exchange(srv.port, "GET", link)
+        assert status == 404 and "kept 0 seconds" in json.loads(body)["error"], body
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("option, value", [("--public-url", "lt.example.org"),
+                                           ("--file-store", "lots")])
+def test_bad_edge_options_are_usage_errors(llamax, option, value):
+    result = llamax("serve", option, value, "--port", str(free_port()))
+    assert option in assert_one_line_error(result, 2)
