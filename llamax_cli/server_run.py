@@ -107,6 +107,7 @@ def _load(api, server, path, model, settings, host, port, verbose, note, failure
         _announce(f"http://{_client_host(host)}:{port}", path or engine.api_base)
     except BaseException as exc:  # the model would not load: stop serving, say why
         failure.append(exc)
+        api.lifecycle.begin_stop()  # requests waiting for the model get their 503 now
         server.should_exit = True
 
 

@@ -211,3 +211,33 @@ def test_requests_wait_for_the_model_while_it_loads(server_env, gemma_path, tmp_
     assert answers and answers[0][0] == 200, answers
     assert isinstance(answers[0][1]["translatedText"], str)
     assert proc.returncode == 0 and "Traceback" not in err.decode(), err.decode()
+
+
+def test_a_model_that_fails_to_load_answers_the_waiting_requests(server_env, tmp_path):
+    gate = threading.Event()
+    proxy = Proxy(f"http://127.0.0.1:{free_port()}", Faults(gate=gate))  # nothing behind it
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "llamax_cli", "serve", "--port", str(port),
+                             "--api-base", proxy.url + "/v1", "--remote-timeout", "1"],
+                            env=server_env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    answers: list = []
+    try:
+        wait_for(lambda: port_open(port), "the server answering")
+        client = threading.Thread(target=lambda: answers.append(request(
+            url + "/translate", {"q": "Good morning.", "source": "en", "target": "fr"})))
+        client.start()
+        wait_for(lambda: request(url + "/health")[1]["admitted"] == 1, "the request admitted")
+        gate.set()  # the engine's probe now fails: the model does not load
+        client.join(timeout=120)
+        proc.wait(timeout=120)
+    finally:
+        gate.set()
+        if proc.poll() is None:
+            proc.kill()
+        err = proc.communicate()[1].decode()
+        proxy.close()
+    assert answers and answers[0][0] == 503, answers
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("llamax: error:"), err
