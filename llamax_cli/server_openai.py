@@ -6,6 +6,9 @@ Prompts are completed as sent (no template), in the engine's shared batch with e
 caller's units. `stop` strings are honoured here (held back while a piece could still become
 one). A client that disconnects cancels its request and frees its slot. API keys, when the
 server has them, come as `Authorization: Bearer KEY` (or `api_key`, as LibreTranslate's).
+Errors are OpenAI's `{"error": {"message", "type", "param", "code"}}` (server_errors.py); what
+this server does not do (`n` > 1, `best_of`, `logprobs`, `echo`, `suffix`) is a 400 naming
+the field, and a model other than the one served a 404, as OpenAI and vLLM answer.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import time
 import uuid
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from llamax_cli.engine import Request as EngineRequest
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import LlamaxError
+from llamax_cli.server_errors import ApiError, error_response, openai_error
 from llamax_cli.server_lifecycle import CLIENT_GONE, api_error
 from llamax_cli.server_stream import hand_over
 
@@ -66,32 +70,55 @@ def _bearer(request: Request, params: dict) -> dict:
     return params
 
 
-def _completion_args(params: dict, n_ctx: int):
-    from llamax_cli.server import ApiError
+def _refuse_unsupported(params: dict, served: str) -> None:
+    """What this server does not do is refused, naming the field, rather than ignored: a
+    client asking for 3 completions or for logprobs must not take one without them for an
+    answer. An unknown model is OpenAI's and vLLM's 404."""
+    model = params.get("model")
+    if model and model != served:
+        raise ApiError(404, f"The model `{model}` does not exist; this server serves "
+                            f"`{served}`", param="model", code="model_not_found")
+    for field, fine in (("n", (None, 1)), ("best_of", (None, 1)), ("logprobs", (None, False)),
+                        ("echo", (None, False)), ("suffix", (None, ""))):
+        value = params.get(field)
+        if not any(value is ok or (value == ok and type(value) is type(ok)) for ok in fine):
+            raise ApiError(400, f"{field}={json.dumps(value)} is not supported by this server "
+                                f"(one completion per request, no logprobs, no echo, no "
+                                f"suffix)", param=field, code="unsupported_parameter")
 
+
+def _number(params: dict, field: str, kind, default):
+    value = params.get(field)
+    try:
+        return default if value is None else kind(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, f"{field} must be a number", param=field) from None
+
+
+def _completion_args(params: dict, n_ctx: int):
     prompt = params.get("prompt")
     if isinstance(prompt, list) and len(prompt) == 1:
         prompt = prompt[0]
     if not isinstance(prompt, str):
-        raise ApiError(400, "prompt must be a string (one prompt per request)")
+        raise ApiError(400, "prompt must be a string (one prompt per request)", param="prompt")
     stop = params.get("stop") or []
     stop = [stop] if isinstance(stop, str) else stop
     if not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
-        raise ApiError(400, "stop must be a string or a list of strings")
-    try:
-        max_tokens = int(16 if params.get("max_tokens") is None else params["max_tokens"])
-        temperature = float(params.get("temperature", 1.0))
-        seed = int(params.get("seed") or 0)
-        penalty = float(params.get("repeat_penalty") or params.get("repetition_penalty") or 1.0)
-    except (TypeError, ValueError):
-        raise ApiError(400, "max_tokens, temperature, seed and repeat_penalty must be numbers")
-    if max_tokens < 1 or not 0 <= temperature < float("inf"):
-        raise ApiError(400, "max_tokens must be at least 1 and temperature at least 0")
+        raise ApiError(400, "stop must be a string or a list of strings", param="stop")
+    max_tokens = _number(params, "max_tokens", int, 16)
+    temperature = _number(params, "temperature", float, 1.0)
+    seed = _number(params, "seed", int, 0)
+    penalty = (_number(params, "repeat_penalty", float, None)
+               or _number(params, "repetition_penalty", float, None) or 1.0)
+    if max_tokens < 1:
+        raise ApiError(400, "max_tokens must be at least 1", param="max_tokens")
+    if not 0 <= temperature < float("inf"):
+        raise ApiError(400, "temperature must be at least 0", param="temperature")
     return prompt, min(max_tokens, n_ctx), stop, Sampling(temperature, seed), penalty
 
 
 def add_openai_routes(app, api) -> None:
-    from llamax_cli.server import ApiError, watch_disconnect, read_params
+    from llamax_cli.server import watch_disconnect, read_params
 
     def engine():
         if api.translator is None:
@@ -123,11 +150,12 @@ def add_openai_routes(app, api) -> None:
         params = _bearer(request, await read_params(request, api.limits.body_bytes))
         cancel = await api.enter(params)  # the key, a place, the model; released on every path
         try:
+            _refuse_unsupported(params, api.model_name)
             prompt, max_tokens, stops, sampling, penalty = _completion_args(params,
                                                                             engine().n_ctx)
             stream = params.get("stream", False)
             if not isinstance(stream, bool):
-                raise ApiError(400, "stream must be true or false")
+                raise ApiError(400, "stream must be true or false", param="stream")
         except BaseException:
             api.release(cancel)
             raise
@@ -146,7 +174,7 @@ def add_openai_routes(app, api) -> None:
             cancel.cancel(CLIENT_GONE)  # the answer is out, or the client gone: stop
             watcher.cancel()
         if "error" in result:
-            return JSONResponse({"error": {"message": result["error"]}}, result["status"])
+            return error_response(request.url.path, result["status"], result["error"])
         return result
 
 
@@ -226,7 +254,7 @@ async def _sse(lines: queue.Queue, cancel: threading.Event):
                 yield "data: [DONE]\n\n"
                 return
             if "error" in item:
-                yield f"data: {json.dumps({'error': {'message': item['error']}})}\n\n"
+                yield f"data: {json.dumps(openai_error(item['status'], item['error']))}\n\n"
                 continue
             yield f"data: {json.dumps(item, ensure_ascii=False)}\n\n"
     finally:

@@ -328,3 +328,66 @@ def test_translated_files_expire(server_env, tmp_path):  # noqa: F811
 def test_bad_edge_options_are_usage_errors(llamax, option, value):
     result = llamax("serve", option, value, "--port", str(free_port()))
     assert option in assert_one_line_error(result, 2)
+
+
+# -- 10. OpenAI-shaped errors under /v1 ------------------------------------------------------
+
+def openai_error_of(status_body) -> dict:
+    """The error object an OpenAI client reads: a message, a type, a param and a code."""
+    error = json.loads(status_body)["error"]
+    assert isinstance(error, dict) and set(error) == {"message", "type", "param", "code"}, error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["type"], str), error
+    return error
+
+
+@pytest.mark.parametrize("extra, field", [({"n": 2}, "n"), ({"best_of": 3}, "best_of"),
+                                          ({"logprobs": 1}, "logprobs"),
+                                          ({"logprobs": 0}, "logprobs"),
+                                          ({"echo": True}, "echo"),
+                                          ({"max_tokens": "x"}, "max_tokens"),
+                                          ({"stop": 5}, "stop")])
+def test_what_completions_do_not_do_is_refused_naming_the_field(edge, extra, field):
+    status, _, body = exchange(edge.port, "POST", "/v1/completions", {
+        "Content-Type": "application/json"}, json.dumps({"prompt": "Hi", **extra}))
+    error = openai_error_of(body)
+    assert status == 400 and error["param"] == field and field in error["message"], error
+    assert error["type"] == "invalid_request_error"
+
+
+def test_the_served_model_or_none_is_accepted_and_another_is_a_404(edge):
+    served = request(edge.url + "/v1/models")[1]["data"][0]["id"]
+    for model in (served, None):
+        body = {"prompt": "Hi", "max_tokens": 1, "n": 1, "echo": False, "logprobs": None,
+                **({"model": model} if model else {})}
+        status, answer = request(edge.url + "/v1/completions", body)
+        assert status == 200 and answer["model"] == served, answer
+    status, _, body = exchange(edge.port, "POST", "/v1/completions", {
+        "Content-Type": "application/json"}, json.dumps({"prompt": "Hi", "model": "gpt-4"}))
+    error = openai_error_of(body)
+    assert status == 404 and error["param"] == "model" and error["code"] == "model_not_found"
+    assert "gpt-4" in error["message"] and served in error["message"]
+
+
+def test_every_error_under_v1_has_the_openai_shape(edge):
+    json_type = {"Content-Type": "application/json"}
+    for method, path, headers, body, expected in [
+            ("GET", "/v1/nothing", {}, None, 404),
+            ("GET", "/v1/completions", {}, None, 405),
+            ("POST", "/v1/completions", json_type, b"{not json", 400),
+            ("POST", "/v1/completions", json_type,
+             json.dumps({"prompt": "a" * (3 * LIMIT)}), 413)]:
+        status, _, answer = exchange(edge.port, method, path, headers, body)
+        assert status == expected, (path, status, answer)
+        openai_error_of(answer)
+    # A failure inside a stream has the same shape: a prompt far longer than the context.
+    status, _, answer = exchange(edge.port, "POST", "/v1/completions", json_type, json.dumps(
+        {"prompt": "word " * 40_000, "max_tokens": 4, "stream": True}))
+    events = [line[5:].strip() for line in answer.decode().splitlines()
+              if line.startswith("data:")]
+    assert status == 200 and events[-1] == "[DONE]", answer
+    error = openai_error_of(events[-2])
+    assert "maximum context length" in error["message"], error
+    # LibreTranslate's routes keep LibreTranslate's shape.
+    status, _, answer = exchange(edge.port, "GET", "/nothing")
+    assert status == 404 and isinstance(json.loads(answer)["error"], str)
