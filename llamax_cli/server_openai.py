@@ -202,9 +202,7 @@ def _generate(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines, 
                     if event.finish_reason == "too-long":
                         raise _TooLong(event.n_prompt_tokens, api.translator.engine.n_ctx)
                     reason = "stop" if scanner.hit else _FINISH.get(event.finish_reason, "stop")
-                    usage = {"prompt_tokens": event.n_prompt_tokens,
-                             "completion_tokens": event.n_tokens,
-                             "total_tokens": event.n_prompt_tokens + event.n_tokens}
+                    usage = _usage(api.translator.engine, prompt, event)
                 else:
                     chunk(scanner.feed(event.text))
         finally:
@@ -221,6 +219,16 @@ def _generate(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines, 
     finally:
         put(_END)
         api.release(cancel)
+
+
+def _usage(engine, prompt: str, event) -> dict:
+    """The engine's token counts. A remote engine whose server does not say how long the
+    prompt was (llama-cpp-python's streams carry no usage) asks that server's tokenizer."""
+    n_prompt = event.n_prompt_tokens
+    if not n_prompt and getattr(engine, "tokenizes", False):
+        n_prompt = engine.count_tokens(prompt)
+    return {"prompt_tokens": n_prompt, "completion_tokens": event.n_tokens,
+            "total_tokens": n_prompt + event.n_tokens}
 
 
 class _TooLong(Exception):

@@ -391,3 +391,41 @@ def test_every_error_under_v1_has_the_openai_shape(edge):
     # LibreTranslate's routes keep LibreTranslate's shape.
     status, _, answer = exchange(edge.port, "GET", "/nothing")
     assert status == 404 and isinstance(json.loads(answer)["error"], str)
+
+
+# -- 11. usage through a serve-over-remote front ----------------------------------------------
+
+def streamed_usage(url: str, body: dict) -> dict:
+    status, _, answer = exchange(int(url.rsplit(":", 1)[1]), "POST", "/v1/completions",
+                                 {"Content-Type": "application/json"},
+                                 json.dumps({**body, "stream": True}))
+    events = [line[5:].strip() for line in answer.decode().splitlines()
+              if line.startswith("data:")]
+    assert status == 200 and events[-1] == "[DONE]", answer
+    return json.loads(events[-2])["usage"]
+
+
+@pytest.mark.parametrize("upstream_kind", ["llama_cpp.server", "llamax serve"])
+def test_usage_through_a_remote_engine_is_the_upstream_servers(
+        upstream_kind, edge, gemma_path, server_env, tmp_path):  # noqa: F811
+    from test_engine_remote import ReferenceServer
+
+    # llama-cpp-python's streams carry no usage (the front asks its tokenizer); llamax serve's
+    # end with a usage chunk after the one with finish_reason.
+    reference = ReferenceServer(gemma_path) if upstream_kind == "llama_cpp.server" else None
+    upstream = reference.url if reference else edge.url + "/v1"
+    front = Server(server_env, tmp_path, "--api-base", upstream)
+    try:
+        for prompt in ("1, 2, 3, 4, 5,", "Hello"):
+            body = {"prompt": prompt, "max_tokens": 40, "temperature": 0}
+            status, own = request(upstream + "/completions", body)
+            assert status == 200 and own["usage"]["prompt_tokens"] > 0, own
+            status, through = request(front.url + "/v1/completions", body)
+            assert status == 200, through
+            assert through["choices"][0]["text"] == own["choices"][0]["text"]
+            assert through["usage"] == own["usage"], (through["usage"], own["usage"])
+            assert streamed_usage(front.url, body) == own["usage"]
+    finally:
+        front.stop()
+        if reference:
+            reference.kill()

@@ -49,6 +49,7 @@ class Chunk:
     text: str
     finish_reason: Optional[str] = None
     prompt_tokens: int = 0
+    completion_tokens: Optional[int] = None  # the server's own count, in its usage chunk
 
 
 def api_root(api_base: str) -> str:
@@ -224,7 +225,10 @@ class OpenAIServer:
         url = f"{self.api_base}/completions"
         # A queued request may wait long for its first token on a busy server; ten minutes
         # without a byte is a hung one (then retried, and given up after `patience`).
-        with self.http.stream("POST", url, json={**body, "stream": True},
+        # include_usage: vLLM, llama-server and llamax serve then end with the token counts
+        # (others ignore it).
+        with self.http.stream("POST", url, json={**body, "stream": True,
+                                                 "stream_options": {"include_usage": True}},
                               timeout=httpx.Timeout(600.0, connect=self._connect_timeout())
                               ) as response:
             self._check(response, url)
@@ -243,7 +247,7 @@ class OpenAIServer:
                 choice = (event.get("choices") or [{}])[0]
                 usage = event.get("usage") or {}
                 yield Chunk(choice.get("text") or "", choice.get("finish_reason"),
-                            usage.get("prompt_tokens") or 0)
+                            usage.get("prompt_tokens") or 0, usage.get("completion_tokens"))
 
 
 def _message(body: str) -> str:

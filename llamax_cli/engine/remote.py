@@ -185,27 +185,30 @@ class RemoteEngine:
             body["repeat_penalty"] = body["repetition_penalty"] = request.repeat_penalty
         if sampling.ignore_eos:
             body["ignore_eos"] = True
-        state = {"text": "", "n": 0, "prompt_tokens": 0}
+        # n: pieces received; reported: the server's count of tokens generated, if it says
+        state = {"text": "", "n": 0, "prompt_tokens": 0, "reported": None}
 
         def attempt() -> str:
             # After a cut stream, resume: the text so far becomes part of the prompt.
-            left = request.max_tokens - state["n"]
+            left, before, finish = request.max_tokens - state["n"], state["n"], None
             if left <= 0:
                 return "length"
             for chunk in self.server.stream({**body, "prompt": request.prompt + state["text"],
                                              "max_tokens": left}):
                 if caller.cancelled:
                     return "cancelled"
-                state["prompt_tokens"] = chunk.prompt_tokens or state["prompt_tokens"]
+                state["prompt_tokens"] = state["prompt_tokens"] or chunk.prompt_tokens
+                if chunk.completion_tokens is not None:
+                    state["reported"] = before + chunk.completion_tokens
                 if chunk.text:
                     state["n"] += 1
                     state["text"] += chunk.text
                     caller.events.put(Event(index, chunk.text, n_tokens=state["n"]))
                     if request.should_stop():
                         return "stop"  # leaving the stream closes the connection
-                if chunk.finish_reason:
-                    return _FINISH.get(chunk.finish_reason, "eog")
-            return "eog"
+                if chunk.finish_reason:  # read on: the usage chunk comes after it
+                    finish = _FINISH.get(chunk.finish_reason, "eog")
+            return finish or "eog"
 
         try:
             reason = self.server.retrying(attempt, self.server.api_base,
@@ -215,4 +218,5 @@ class RemoteEngine:
         except Abandoned:  # its caller went away, or the engine stops: stop retrying at once
             raise EngineStopped("the engine was stopped") from None
         return Event(index, "", done=True, finish_reason=reason,
-                     n_prompt_tokens=state["prompt_tokens"], n_tokens=state["n"])
+                     n_prompt_tokens=state["prompt_tokens"],
+                     n_tokens=state["n"] if state["reported"] is None else state["reported"])
