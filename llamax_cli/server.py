@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import threading
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
