@@ -46,3 +46,20 @@ def raise_or_defer(exc: BaseException) -> None:
             _pending = exc
         return
     raise exc
+
+
+def unwind_on_termination_signals() -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C: every `finally` runs, so no partial output file
+    and no temporary file is left behind. None of them raises inside a section that holds the
+    engine's lock (shielded()). A signal the parent set to be ignored (`nohup`, a background
+    job's SIGINT) stays ignored."""
+    import signal
+
+    from llamax_cli.errors import Interrupted
+
+    def stop(signum, _frame):
+        raise_or_defer(Interrupted(signum) if signum != signal.SIGINT else KeyboardInterrupt())
+
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, stop)

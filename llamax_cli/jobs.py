@@ -11,20 +11,24 @@ make the run end with exit 3 ("done, with problems") after a one-line summary.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional, TextIO
 
-from llamax_cli import config, languages, source_language, translate
+from llamax_cli import config, languages, outputs, source_language, translate
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import DoneWithProblems, LlamaxError, UsageError
 from llamax_cli.glossary import read as read_glossary
 from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
 from llamax_cli.service import Translator
-from llamax_cli.textio import STDIN, AtomicOutput, Source, read_source, stdout_for, text_source
+from llamax_cli.formats_pending import refuse_pending
+from llamax_cli.streams import erase_on_terminal, stop_when_reader_leaves, wrote_to_stdout
+from llamax_cli.textio import (STDIN, AtomicOutput, OutputError, Source, read_source, stdout_for,
+                               text_source)
 
 if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
     from llamax_cli.detect import Detection
@@ -62,6 +66,7 @@ class TranslateJob:
     beams: Optional[int] = None  # beam search width (None: the setting, else 1)
     alternatives: int = 0  # other hypotheses per unit, in --json
     glossary: Optional[Path] = None  # a TSV glossary (glossary.py)
+    in_place: bool = False  # write each file over itself, keeping FILE.orig (outputs.py)
 
 
 @dataclass
@@ -84,12 +89,15 @@ class _Tally:
     """What happened to the units of the whole run, for the closing summary."""
 
     units: int = 0
+    flagged: int = 0  # units with at least one problem
     problems: collections.Counter = field(default_factory=collections.Counter)
+    failed_outputs: list[str] = field(default_factory=list)  # one message per lost output
 
-    def add(self, status: str) -> None:
+    def add(self, statuses: list[str]) -> None:
         self.units += 1
-        if status in translate.PROBLEMS:
-            self.problems[status] += 1
+        problems = [status for status in statuses if status in translate.PROBLEMS]
+        self.flagged += bool(problems)
+        self.problems.update(problems)
 
 
 def _check_usage(job: TranslateJob) -> None:
@@ -111,6 +119,7 @@ def _check_usage(job: TranslateJob) -> None:
                              f"translate those files separately")
         if job.out_dir.exists() and not job.out_dir.is_dir():
             raise UsageError(f"--out-dir {job.out_dir} is a file, not a directory")
+    outputs.check_usage(job)
 
 
 def engine_settings(job: TranslateJob) -> dict:
@@ -123,8 +132,9 @@ def engine_settings(job: TranslateJob) -> dict:
                             "remote_timeout", "beams")})
 
 
-def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:
-    """The readable inputs, and one message per input that could not be read."""
+def read_sources(job: TranslateJob, allow_empty: bool = False) -> tuple[list[Source], list[str]]:
+    """The readable inputs, and one message per input that could not be read. `allow_empty`:
+    an empty or blank file is an input (to pass through), not an error."""
     if job.text is not None:
         return [text_source(job.text)], []
     names = job.files or [STDIN]
@@ -134,7 +144,7 @@ def read_sources(job: TranslateJob) -> tuple[list[Source], list[str]]:
     sources, failed = [], []
     for name in names:
         try:
-            sources.append(read_source(name))
+            sources.append(read_source(name, allow_empty))
         except LlamaxError as exc:
             if len(names) == 1:
                 raise
@@ -152,29 +162,22 @@ def _source_language(job: TranslateJob, source: Source, doc: Document,
     return source_language.choose(doc, source.label, None if default == "auto" else default, note)
 
 
-def _open_sinks(job: TranslateJob, tasks: list[_Task]) -> None:
-    if job.out_dir:
-        try:
-            job.out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LlamaxError(f"cannot create {job.out_dir}: {exc.strerror}") from None
-        for task in tasks:
-            task.sink = AtomicOutput(job.out_dir / Path(task.source.name).name,
-                                     task.source.encoding, task.source.bom)
-    elif job.output:
-        tasks[0].sink = AtomicOutput(job.output, tasks[0].source.encoding, tasks[0].source.bom)
-
-
 def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> list[_Task]:
     tasks = []
     for source in sources:
         fmt = "text" if source.name == "--text" and job.format == "auto" else job.format
+        if fmt == "auto":  # a .po or WebVTT file read as text would be mangled: refuse it
+            refuse_pending(source.text, source.name if source.name != STDIN else None,
+                           source.label)
         doc = segment(source.text, fmt, source.name if source.name != STDIN else None)
         for line, message in doc.warnings:
             note(f"{source.label}:{line}: {message}")
         choice = _source_language(job, source, doc, note)
         task = _Task(source, doc, choice.language, choice.detection, choice.per_unit)
-        if task.src is None or not doc.units:
+        if not source.text.strip():
+            note(f"{source.label} is empty{' but for whitespace' if source.text else ''}: "
+                 f"nothing to translate; passed through unchanged")
+        elif task.src is None or not doc.units:
             note(f"{source.label}: nothing to translate (no words outside code, numbers and "
                  f"symbols); passed through unchanged")
         elif not task.needs_engine(tgt):
@@ -199,26 +202,32 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     glossary = read_glossary(job.glossary) if job.glossary else None
     if job.from_.strip().lower() not in ("auto", ""):
         languages.resolve(job.from_, option="source language")  # usage errors before reading
-    sources, failed = read_sources(job)
+    if job.format == "auto":  # by extension, before reading (a .docx is no text to read)
+        for name in job.files:
+            refuse_pending(None, name, name)
+    sources, failed = read_sources(job, allow_empty=True)
     tasks = _prepare(job, sources, tgt, note)
+    outputs.note_json_into_documents(job, note)
     if job.dry_run:
         _print_prompts(tasks, tgt, job.as_json)
         problems = ""
     else:
         tally = _translate_all(job, tasks, tgt, settings, note, glossary)
         problems = _summary(tally) if tally.problems else ""
+        failed += tally.failed_outputs
     if failed:
         if problems:
             note(problems)
-        others = "" if job.dry_run else " (the other input was translated)" if len(sources) == 1 \
-            else f" (the other {len(sources)} inputs were translated)"
+        done = len(sources) - (0 if job.dry_run else len(tally.failed_outputs))
+        others = "" if job.dry_run or not done else " (the other input was translated)" \
+            if done == 1 else f" (the other {done} inputs were translated)"
         raise LlamaxError("; ".join(failed) + others)
     if problems:
         raise DoneWithProblems(problems)
 
 
 def _summary(tally: _Tally) -> str:
-    n = sum(tally.problems.values())
+    n = tally.flagged
     kinds = ", ".join(f"{count} {status}" for status, count in tally.problems.most_common())
     return (f"done, but {n} of {tally.units} unit{'s' if tally.units != 1 else ''} "
             f"need{'s' if n == 1 else ''} a look ({kinds}): see the notes above, or --json")
@@ -227,31 +236,47 @@ def _summary(tally: _Tally) -> str:
 def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, settings: dict,
                    note, glossary=None) -> _Tally:
     translator, tally = None, _Tally()
+    outputs.check_destinations(job)  # before the model loads; nothing is kept open
+    to_stdout = not (job.output or job.out_dir or job.in_place)
     try:
-        _open_sinks(job, tasks)
-        todo = [task for task in tasks if task.needs_engine(tgt)]
-        if todo:
-            from llamax_cli.engine.factory import open_engine
+        # The reader of stdout leaving (`| head -1`) ends the job at once, not at the next unit.
+        with stop_when_reader_leaves(enabled=to_stdout):
+            todo = [task for task in tasks if task.needs_engine(tgt)]
+            if todo:
+                from llamax_cli.engine.factory import open_engine
 
-            translator = _remote(job, settings, note) or Translator(
-                open_engine(job.model, settings, yes=job.yes, note=note,
-                            units=sum(len(t.doc.units) for t in todo), verbose=job.verbose,
-                            work=expected_tokens(todo, job.max_tokens)))
-        for task in tasks:
-            live = task.sink is None and not job.as_json and sys.stdout.isatty()
-            options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live,
-                                        settings["beams"], job.alternatives,
-                                        config.value("check_language") is not False, glossary)
-            _run_task(task, tgt, translator, options, job, note, tally)
-            if task.sink:
-                task.sink.commit()  # each file whole as soon as it is done
+                translator = _remote(job, settings, note) or Translator(
+                    open_engine(job.model, settings, yes=job.yes, note=note,
+                                units=sum(len(t.doc.units) for t in todo), verbose=job.verbose,
+                                work=expected_tokens(todo, job.max_tokens)))
+            for task in tasks:
+                _task_to_its_output(task, tgt, translator, settings, job, note, tally, glossary)
     finally:
-        for task in tasks:
-            if task.sink:
-                task.sink.abort()
         if translator is not None:
             translator.close()
     return tally
+
+
+def _task_to_its_output(task: _Task, tgt: Language, translator, settings: dict,
+                        job: TranslateJob, note, tally: _Tally, glossary) -> None:
+    """Translate one input into its output file, open only meanwhile and committed whole as
+    soon as it is done; an output that cannot be written is named at the end, and the other
+    inputs are still translated."""
+    try:
+        task.sink = outputs.open_output(job, task.source)
+        live = task.sink is None and not job.as_json and sys.stdout.isatty()
+        options = translate.Options(job.max_tokens, Sampling(job.temperature, job.seed), live,
+                                    settings["beams"], job.alternatives,
+                                    config.value("check_language") is not False, glossary)
+        _run_task(task, tgt, translator, options, job, note, tally)
+        if task.sink:
+            task.sink.commit()
+    except OutputError as exc:
+        tally.failed_outputs.append(str(exc))
+    finally:
+        if task.sink:
+            task.sink.abort()  # a no-op once committed
+            task.sink = None
 
 
 def expected_tokens(tasks: list[_Task], max_tokens: Optional[int]) -> int:
@@ -281,8 +306,9 @@ def _remote(job: TranslateJob, settings: dict, note):
         url = find_local_server(str(path)) if path is not None else None
         if url is None:
             return None
-        if job.verbose:
-            note(f"using the running server at {url} (--no-server to load the model here)")
+        # Said always (not only with --verbose): its settings, not this command's, load the model.
+        note(f"translating with the running `llamax serve` at {url} "
+             f"(--no-server to load the model here)")
     return RemoteTranslator(url)
 
 
@@ -297,32 +323,29 @@ def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], opti
     if job.as_json and not task.doc.units:  # still one record: a reader of the JSON sees the input
         out.write(_no_text_record(task, tgt) + "\n")
         return
-    with UnitProgress(task.source.label, units, enabled=show) as progress:
-        pieces = translator.translate_document(task.doc, src, tgt, options, task.per_unit) \
-            if translator is not None else translate.translate_document(task.doc, src, tgt, None)
+    on_screen = out is sys.stdout  # a terminal's line is followed for warnings (streams.py)
+    with UnitProgress(task.source.label, units, enabled=show) as progress, \
+            contextlib.closing(translator.translate_document(task.doc, src, tgt, options,
+                                                             task.per_unit)
+                               if translator is not None else
+                               translate.translate_document(task.doc, src, tgt, None)) as pieces:
         for piece in pieces:
             if isinstance(piece, translate.UnitResult):
                 progress.advance(piece.tokens)
-                tally.add(piece.status)
+                statuses = [piece.status, *getattr(piece, "also", ())]  # every one that applies
+                tally.add(statuses)
                 if piece.status not in ("ok", "same-language"):
-                    note(f"{task.source.label}:{piece.line}: {piece.status}: {piece.note}")
+                    note(f"{task.source.label}:{piece.line}: {', '.join(statuses)}: {piece.note}")
                 if job.as_json:
                     out.write(_json_record(task, tgt, piece) + "\n")
                     out.flush()
             elif isinstance(piece, translate.Retract):
-                _erase(out, piece.text)
+                erase_on_terminal(out, piece.text)
             elif not job.as_json:
                 out.write(piece)
                 out.flush()
-
-
-def _erase(out: TextIO, text: str) -> None:
-    """Take back text streamed to a terminal (only ever done on a TTY)."""
-    import shutil
-
-    width = max(shutil.get_terminal_size().columns, 1)
-    rows = max(len(text) - 1, 0) // width
-    out.write("\r" + ("\x1b[1A" * rows) + "\x1b[J")
+                if on_screen:
+                    wrote_to_stdout(piece)
 
 
 def _no_text_record(task: _Task, tgt: Language) -> str:

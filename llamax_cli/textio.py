@@ -55,8 +55,9 @@ _NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16 (little-endian)",
           "utf-32-be": "UTF-32 (big-endian)"}
 
 
-def decode(data: bytes, label: str) -> tuple[str, str, bool]:
-    """The text, its encoding and whether it had a byte-order mark."""
+def decode(data: bytes, label: str, allow_empty: bool = False) -> tuple[str, str, bool]:
+    """The text, its encoding and whether it had a byte-order mark. Empty or blank text is
+    an error unless `allow_empty` (a file to translate: it passes through unchanged)."""
     encoding, bom = "utf-8", b""
     for mark, name in _BOMS:
         if data.startswith(mark):
@@ -77,7 +78,7 @@ def decode(data: bytes, label: str) -> tuple[str, str, bool]:
             f"convert it first, e.g. `iconv -f LATIN1 -t UTF-8`") from None
     if "\0" in text:
         raise LlamaxError(f"{label} looks like a binary file, not text")
-    if not text.strip():
+    if not text.strip() and not allow_empty:
         raise LlamaxError(f"{label} is empty")
     return text, encoding, bool(bom)
 
@@ -119,9 +120,10 @@ def stdout_for(source: Source):
     return StdoutSink(source.encoding, source.bom)
 
 
-def read_source(name: str) -> Source:
+def read_source(name: str, allow_empty: bool = False) -> Source:
     if name == STDIN:
-        return Source(STDIN, *decode(_read_bounded(sys.stdin.buffer, "stdin"), "stdin"))
+        data = _read_bounded(sys.stdin.buffer, "stdin")
+        return Source(STDIN, *decode(data, "stdin", allow_empty))
     path = Path(name)
     try:
         with path.open("rb") as f:
@@ -134,7 +136,7 @@ def read_source(name: str) -> Source:
         raise LlamaxError(f"{name}: permission denied") from None
     except OSError as exc:
         raise LlamaxError(f"{name}: cannot read ({exc.strerror})") from None
-    return Source(name, *decode(data, name))
+    return Source(name, *decode(data, name, allow_empty))
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -183,29 +185,37 @@ def _is_special(path: Path) -> bool:
         return False  # absent, or a dangling link: a new file is created
 
 
+class OutputError(LlamaxError):
+    """An output file could not be written: that one output is lost, not the others."""
+
+
 class AtomicOutput:
     """A text file that replaces its target only on commit().
 
-    The temporary file is created at once, so an unwritable destination fails before any
-    work is done, and abort() (or an exception) leaves the target untouched. A symlink is
-    written through (its file is replaced, the link kept); a target that is no regular file
-    (/dev/stdout, /dev/null, a named pipe) has nothing to replace and is written straight.
+    The temporary file is created at once (check() does so without keeping it), so an
+    unwritable destination fails before any work is done, and abort() (or an exception)
+    leaves the target untouched. A symlink is written through (its file is replaced, the
+    link kept); a target that is no regular file (/dev/stdout, /dev/null, a named pipe) has
+    nothing to replace and is written straight. With `backup`, the file being replaced is
+    kept under that name (a hard link where the file system has them, else a copy).
     """
 
-    def __init__(self, target: str | os.PathLike, encoding: str = "utf-8", bom: bool = False):
+    def __init__(self, target: str | os.PathLike, encoding: str = "utf-8", bom: bool = False,
+                 backup: str | os.PathLike | None = None):
         self.target = Path(target)
         if self.target.is_dir():
-            raise LlamaxError(f"{self.target} is a directory; use --out-dir for a folder")
+            raise OutputError(f"{self.target} is a directory; use --out-dir for a folder")
         self._encode = encoder(encoding, bom)
         self.finished = False
         self._tmp: Path | None = None
+        self._backup = Path(backup) if backup is not None else None
         if _is_special(self.target):
             own = _descriptor(self.target)
             try:  # a descriptor is written as it is, not reopened over what it has
                 self._file = os.fdopen(os.dup(own), "wb") if own is not None \
                     else open(self.target, "wb")
             except OSError as exc:
-                raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
+                raise OutputError(f"cannot write {self.target}: {exc.strerror}") from None
             return
         self._final = Path(os.path.realpath(self.target))
         parent = self._final.parent
@@ -214,16 +224,24 @@ class AtomicOutput:
         except OSError as exc:
             if not parent.is_dir():
                 why = "is not a folder" if parent.exists() else "does not exist"
-                raise LlamaxError(f"cannot write {self.target}: {parent} {why}") from None
-            raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
+                raise OutputError(f"cannot write {self.target}: {parent} {why}") from None
+            raise OutputError(f"cannot write {self.target}: {exc.strerror}") from None
         self._tmp = Path(tmp)
         self._file = os.fdopen(fd, "wb")
+
+    @classmethod
+    def check(cls, target: str | os.PathLike) -> None:
+        """Fail now if `target` cannot be written, holding nothing open afterwards (a job
+        with 300 outputs opens each only while writing it). A device or named pipe is not
+        opened: opening and closing a pipe would end its reader's input."""
+        if not _is_special(Path(target)):
+            cls(target).abort()
 
     def write(self, text: str) -> None:
         try:
             self._file.write(self._encode(text))
         except OSError as exc:  # a full disk, a device gone
-            raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
+            raise OutputError(f"cannot write {self.target}: {exc.strerror}") from None
 
     def flush(self) -> None:
         if self._tmp is None:  # a pipe or terminal: its reader is waiting
@@ -247,10 +265,25 @@ class AtomicOutput:
                 umask = os.umask(0)
                 os.umask(umask)
                 os.chmod(self._tmp, 0o666 & ~umask)
-            os.replace(self._tmp, self._final)
+            self._replace()
+        except FileExistsError:
+            self.abort()
+            raise OutputError(f"cannot replace {self.target}: its backup {self._backup} "
+                              f"already exists") from None
         except OSError as exc:
             self.abort()
-            raise LlamaxError(f"cannot write {self.target}: {exc.strerror}") from None
+            raise OutputError(f"cannot write {self.target}: {exc.strerror}") from None
+
+    def _replace(self) -> None:
+        if self._backup is None:
+            os.replace(self._tmp, self._final)
+            return
+        _keep_backup(self._final, self._backup)
+        try:
+            os.replace(self._tmp, self._final)
+        except OSError:
+            self._backup.unlink(missing_ok=True)  # the original is still in place
+            raise
 
     def abort(self) -> None:
         """Drop the temporary file; a no-op once committed."""
@@ -273,3 +306,20 @@ class AtomicOutput:
             self.commit()
         else:
             self.abort()
+
+
+def _keep_backup(original: Path, backup: Path) -> None:
+    """`backup` becomes the file `original` is now, never replacing an existing file: a hard
+    link keeps the very inode (contents, permissions, times); a copy where links fail."""
+    import shutil
+
+    try:
+        os.link(original, backup)
+        return
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (some network and FAT file systems): copy it
+        pass
+    with open(original, "rb") as src, open(backup, "xb") as dst:
+        shutil.copyfileobj(src, dst)
+    shutil.copystat(original, backup)

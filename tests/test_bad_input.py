@@ -318,12 +318,16 @@ def test_10_help_has_examples_and_whole_summaries(llamax):
 
 # -- more awkward inputs, found by trying -------------------------------------------------------------
 
-def test_11_output_onto_its_own_input_replaces_it_whole(llamax, tmp_path):
+def test_11_output_onto_its_own_input_is_refused_and_in_place_replaces_it_whole(llamax,
+                                                                                tmp_path):
     (tmp_path / "a.txt").write_text("Hello there.\nSee you.\n")
-    proc = llamax("translate", *FAST, "--to", "fr", "a.txt", "-o", "a.txt")
+    # issue 28, point 15: -o onto the input is refused; --in-place does it, keeping a.txt.orig
+    assert_one_line_error(llamax("translate", *FAST, "--to", "fr", "a.txt", "-o", "a.txt"), 2)
+    proc = llamax("translate", *FAST, "--to", "fr", "a.txt", "--in-place")
     assert_finished(proc)
     assert (tmp_path / "a.txt").read_text().count("\n") == 2
-    assert os.listdir(tmp_path) == ["a.txt"] or "hf-home" in os.listdir(tmp_path)
+    assert (tmp_path / "a.txt.orig").read_text() == "Hello there.\nSee you.\n"
+    assert sorted(set(os.listdir(tmp_path)) - {"hf-home"}) == ["a.txt", "a.txt.orig"]
 
 
 def test_12_a_directory_and_a_binary_among_files_are_named_and_skipped(llamax, tmp_path):
@@ -359,10 +363,11 @@ def test_15_a_line_that_is_only_a_long_url_passes_through(llamax):
     assert proc.returncode == 0 and proc.stdout.decode() == f"{url}\n"
 
 
-def test_16_empty_text_and_whitespace_files_are_one_clear_error(llamax, tmp_path):
+def test_16_empty_text_is_one_clear_error_and_a_blank_file_passes_through(llamax, tmp_path):
     assert "empty" in assert_one_line_error(llamax("translate", "--to", "fr", "-t", " "))
-    (tmp_path / "blank.txt").write_text("\n \n\t\n")
-    assert "empty" in assert_one_line_error(llamax("translate", "--to", "fr", "blank.txt"))
+    (tmp_path / "blank.txt").write_text("\n \n\t\n")  # issue 28, point 23: nothing to translate
+    proc = llamax("translate", "--to", "fr", "blank.txt")
+    assert proc.returncode == 0 and proc.stdout == b"\n \n\t\n" and b"empty" in proc.stderr
 
 
 def test_17_parallel_out_of_range_names_the_limit(llamax):

@@ -169,7 +169,6 @@ def test_output_streams_before_the_run_ends(cli_env, tmp_path):
     ("dir", ["d"], "d is a directory"),
     ("binary", ["f.bin"], "looks like a binary file"),
     ("latin1", ["f.txt"], "is not UTF-8 text"),
-    ("empty", ["f.txt"], "is empty"),
 ])
 def test_bad_input(llamax, tmp_path, setup, args, message):
     if setup == "dir":
@@ -178,15 +177,14 @@ def test_bad_input(llamax, tmp_path, setup, args, message):
         (tmp_path / "f.bin").write_bytes(b"\x7fELF\x00\x01\x02")
     elif setup == "latin1":
         (tmp_path / "f.txt").write_bytes("déjà vu".encode("latin-1"))
-    elif setup == "empty":
-        (tmp_path / "f.txt").write_bytes(b"\n\n")
     err = assert_one_line_error(llamax("translate", "--to", "fr", *args, "-o", "out.txt"))
     assert message in err
     assert not (tmp_path / "out.txt").exists()
 
 
-def test_empty_stdin(llamax):
-    assert "stdin is empty" in assert_one_line_error(llamax("translate", "--to", "fr", input=""))
+def test_empty_stdin_passes_through(llamax):  # as an empty file does (issue 28, point 23)
+    proc = llamax("translate", "--to", "fr", input="")
+    assert proc.returncode == 0 and proc.stdout == b"" and b"stdin is empty" in proc.stderr
 
 
 @pytest.mark.parametrize("args, message", [
