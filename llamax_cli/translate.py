@@ -26,7 +26,7 @@ from llamax_cli.errors import LlamaxError
 from llamax_cli.languages import Language
 from llamax_cli.parts import fit_parts, max_tokens_for, split_in_two
 from llamax_cli.segment import Document, Unit
-from llamax_cli.verdict import FIRST, LANGUAGE, PENALTY, judge
+from llamax_cli.verdict import FIRST, LANGUAGE, PENALTY, judge, notes_line, other_problems
 from llamax_cli.wrapping import shape_like
 
 REPEAT_PENALTY = 1.3
@@ -72,7 +72,7 @@ class UnitResult:
     score: float | None = None
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     alternatives_truncated: list[bool] = field(default_factory=list)  # each reached the limit
-    also: list[str] = field(default_factory=list)  # other statuses that apply (_other_problems)
+    also: list[str] = field(default_factory=list)  # other statuses that apply (verdict.py)
 
 
 @dataclass(frozen=True)
@@ -315,11 +315,13 @@ class _Run:
             translation = shape_like(unit, translation)
         if job.status == "same-language":
             translation = unit.raw
-        also = _other_problems(job, first, output, lost, self.options.glossary)
+        also, missing = other_problems(job.status, first, job.unit.source, output, lost,
+                                       self.options.glossary)
+        job.notes += missing
         job.result = UnitResult(unit.index, unit.line, unit.source, translation, job.status,
                                 job.prompt_tokens, job.tokens,
                                 round(time.perf_counter() - job.started, 3), job.attempts,
-                                _notes(job.notes),
+                                notes_line(job.notes),
                                 self.source_of(unit).code if self.per_unit else None,
                                 job.score, *self._alternatives(job, translation))
         job.result.also = also
@@ -368,31 +370,6 @@ class _Run:
                     attempt.streamed += caught_up
                     head.streamed = attempt.streamed
                     yield caught_up
-
-
-def _other_problems(job: _Job, first: str, output: str, lost: list[str],
-                    glossary: glossaries.Glossary | None) -> list[str]:
-    """The problems besides job.status, which names one: the status a markup check replaced,
-    spans lost when another problem won, and glossary terms missing from a translation that
-    ended otherwise (verdict.py checks the glossary only when nothing else went wrong)."""
-    also = [first] if first not in ("ok", "same-language", job.status) else []
-    if lost and first != "too-long" and job.status != "protected-lost":
-        also.append("protected-lost")
-    if glossary and first not in ("ok", "glossary-miss", "same-language", "too-long"):
-        missing = glossary.missing(job.unit.source, output)
-        if missing:
-            also.append("glossary-miss")
-            job.notes.append("the translation lacks " +
-                             ", ".join(f"{t!r} for {s!r}" for s, t in missing))
-    return also
-
-
-def _notes(notes: list[str]) -> str:
-    """Each distinct note once (a unit split in 100 parts may hit one limit 100 times)."""
-    counts: dict[str, int] = {}
-    for note in notes:
-        counts[note] = counts.get(note, 0) + 1
-    return "; ".join(note if n == 1 else f"{note} (x{n})" for note, n in counts.items())
 
 
 def translate_document(doc: Document, src: Language, tgt: Language, engine: Engine | None,

@@ -54,3 +54,30 @@ def judge(*, text: str, source: str, finish_reason: str | None, n_tokens: int,
         terms = ", ".join(f"{t!r} for {s!r}" for s, t in missing)
         return Verdict(status="glossary-miss", note=f"the translation lacks {terms}")
     return Verdict()
+
+
+def other_problems(status: str, first: str, source: str, output: str, lost: list[str],
+                   glossary: Glossary | None) -> tuple[list[str], list[str]]:
+    """The problems besides `status`, which names one, and the notes they add: the status
+    (`first`) that a markup check replaced, spans lost when another problem won, and glossary
+    terms missing from a translation that ended otherwise (`judge` checks the glossary only
+    when nothing else went wrong)."""
+    also = [first] if first not in ("ok", "same-language", status) else []
+    notes = []
+    if lost and first != "too-long" and status != "protected-lost":
+        also.append("protected-lost")
+    if glossary and first not in ("ok", "glossary-miss", "same-language", "too-long"):
+        missing = glossary.missing(source, output)
+        if missing:
+            also.append("glossary-miss")
+            notes.append("the translation lacks " +
+                         ", ".join(f"{t!r} for {s!r}" for s, t in missing))
+    return also, notes
+
+
+def notes_line(notes: list[str]) -> str:
+    """Each distinct note once (a unit split in 100 parts may hit one limit 100 times)."""
+    counts: dict[str, int] = {}
+    for note in notes:
+        counts[note] = counts.get(note, 0) + 1
+    return "; ".join(note if n == 1 else f"{note} (x{n})" for note, n in counts.items())

@@ -1,4 +1,5 @@
-"""Which new requests' prompts can be evaluated together without changing any result.
+"""Which new requests' prompts can be evaluated together without changing any result, and
+the prefix a client's requests share (`common_prefix`).
 
 With one KV stream per sequence, llama.cpp cuts a batch into "equal" micro-batches: a run of
 consecutive sequence ids, the same number of tokens from each (llama_batch_allocr::
@@ -51,3 +52,16 @@ def together(candidates: dict[int, int], n_ubatch: int) -> list[int]:
             chosen.append(seq)
             total += n
     return chosen
+
+
+def common_prefix(token_lists: list[list[int]]) -> int:
+    if not token_lists:
+        return 0
+    first = token_lists[0]
+    n = min(len(t) for t in token_lists) - 1  # each request keeps >= 1 token of its own
+    for tokens in token_lists[1:]:
+        i = 0
+        while i < n and tokens[i] == first[i]:
+            i += 1
+        n = i
+    return max(n, 0)

@@ -32,7 +32,7 @@ import numpy as np
 
 from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.engine.beams import SearchSteps
-from llamax_cli.engine.prefill import together
+from llamax_cli.engine.prefill import common_prefix, together
 from llamax_cli.errors import Busy, EngineStopped, LlamaxError
 from llamax_cli.interrupts import shielded
 
@@ -76,19 +76,6 @@ class _Slot:
     beam: object = None  # its beam search's BeamGroup (beams.py), if any
     hold: bool = False  # a beam waiting for the others of its group: not decoded
     logprob: float = 0.0  # summed over a forced request's tokens
-
-
-def common_prefix(token_lists: list[list[int]]) -> int:
-    if not token_lists:
-        return 0
-    first = token_lists[0]
-    n = min(len(t) for t in token_lists) - 1  # each request keeps >= 1 token of its own
-    for tokens in token_lists[1:]:
-        i = 0
-        while i < n and tokens[i] == first[i]:
-            i += 1
-        n = i
-    return max(n, 0)
 
 
 class Scheduler(SearchSteps, threading.Thread):
