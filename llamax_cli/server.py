@@ -30,7 +30,7 @@ from llamax_cli.server_edge import add_edge
 from llamax_cli.server_errors import ApiError, add_error_handlers
 from llamax_cli.server_files import FileStore, files_folder  # noqa: F401 (files_folder: tests)
 from llamax_cli.server_request import read_params
-from llamax_cli.server_lifecycle import CLIENT_GONE, Lifecycle, api_error
+from llamax_cli.server_lifecycle import Lifecycle, api_error, watch_disconnect
 from llamax_cli.service import Translator
 
 # LibreTranslate's own spellings, besides every spelling `--to` accepts.
@@ -329,13 +329,3 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> st
     out = "".join(p for p in pieces if isinstance(p, str))
     return api.file_store.save(f"{Path(name).stem}.{tgt.code}{Path(name).suffix}",
                                encoder(encoding, bom)(out))
-
-
-async def watch_disconnect(request: Request, cancel) -> None:
-    """Set `cancel` (a CancelToken) as soon as the client goes away: the server then learns
-    of it from uvicorn's disconnect message, which this awaits rather than polls."""
-    while not cancel.is_set():
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            cancel.cancel(CLIENT_GONE)
-            return

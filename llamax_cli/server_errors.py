@@ -26,7 +26,7 @@ _OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error",
                  429: "rate_limit_error", 499: "cancelled_error", 503: "unavailable_error"}
 _OPENAI_CODES = {403: "invalid_api_key", 404: "not_found", 405: "method_not_allowed",
                  408: "request_timeout", 413: "request_too_large", 414: "uri_too_long",
-                 429: "rate_limit_exceeded", 503: "model_loading"}
+                 429: "rate_limit_exceeded", 503: "unavailable"}
 
 
 class ApiError(Exception):

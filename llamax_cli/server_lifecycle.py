@@ -118,3 +118,14 @@ def api_error(exc: BaseException, token: CancelToken | None) -> ApiError:
     if isinstance(exc, LlamaxError):
         return ApiError(500, str(exc))
     return ApiError(500, f"internal error: {exc!r}")
+
+
+async def watch_disconnect(request, cancel: CancelToken) -> None:
+    """Set `cancel` as soon as the client goes away: the server learns of it from uvicorn's
+    disconnect message, which this awaits rather than polls. (Only where nothing else reads
+    the request: its body has been read whole.)"""
+    while not cancel.is_set():
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            cancel.cancel(CLIENT_GONE)
+            return

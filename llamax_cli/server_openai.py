@@ -28,10 +28,10 @@ from llamax_cli.engine import Request as EngineRequest
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import LlamaxError
 from llamax_cli.server_errors import ApiError, error_response, openai_error
-from llamax_cli.server_lifecycle import CLIENT_GONE, api_error
-from llamax_cli.server_stream import hand_over
+from llamax_cli.server_lifecycle import CLIENT_GONE, api_error, watch_disconnect
+from llamax_cli.server_stream import END as _END
+from llamax_cli.server_stream import hand_over, next_line
 
-_END = object()
 _FINISH = {"eog": "stop", "stop": "stop", "length": "length"}
 
 
@@ -118,7 +118,7 @@ def _completion_args(params: dict, n_ctx: int):
 
 
 def add_openai_routes(app, api) -> None:
-    from llamax_cli.server import watch_disconnect, read_params
+    from llamax_cli.server import read_params
 
     def engine():
         if api.translator is None:
@@ -166,7 +166,9 @@ def add_openai_routes(app, api) -> None:
                          args=(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines,
                                meta, stream)).start()
         if stream:
-            return StreamingResponse(_sse(lines, cancel), media_type="text/event-stream")
+            watcher = asyncio.create_task(watch_disconnect(request, cancel))
+            return StreamingResponse(_sse(lines, cancel, watcher),
+                                     media_type="text/event-stream")
         watcher = asyncio.create_task(watch_disconnect(request, cancel))  # it cancels too
         try:
             result = await run_in_threadpool(_last, lines, cancel)
@@ -254,10 +256,10 @@ def _last(lines: queue.Queue, cancel: threading.Event) -> dict:
         result = item
 
 
-async def _sse(lines: queue.Queue, cancel: threading.Event):
+async def _sse(lines: queue.Queue, cancel, watcher: asyncio.Task):
     try:
         while True:
-            item = await run_in_threadpool(lines.get)
+            item = await run_in_threadpool(next_line, lines, cancel)
             if item is _END:
                 yield "data: [DONE]\n\n"
                 return
@@ -266,4 +268,5 @@ async def _sse(lines: queue.Queue, cancel: threading.Event):
                 continue
             yield f"data: {json.dumps(item, ensure_ascii=False)}\n\n"
     finally:
+        watcher.cancel()
         cancel.cancel(CLIENT_GONE)  # the stream ended or the client went away: stop generating

@@ -10,6 +10,7 @@ segments the text the same way, translates it in its shared batch, and streams J
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import queue
@@ -22,10 +23,11 @@ from starlette.concurrency import run_in_threadpool
 from llamax_cli import translate
 from llamax_cli.engine import Sampling
 from llamax_cli.errors import LlamaxError
-from llamax_cli.server_lifecycle import CLIENT_GONE, api_error
+from llamax_cli.server_lifecycle import CLIENT_GONE, api_error, watch_disconnect
 from llamax_cli.segment import segment
 
-_END = object()
+END = object()  # a worker's last item for its response
+_END = END
 
 
 def add_stream_route(app, api) -> None:
@@ -62,11 +64,14 @@ def add_stream_route(app, api) -> None:
                 api.release(cancel)
 
         threading.Thread(target=work, name="llamax-stream", daemon=True).start()
+        # The next line of a document may be a long unit away: a client that leaves in
+        # between is noticed by its disconnect message, not at the next write.
+        watcher = asyncio.create_task(watch_disconnect(request, cancel))
 
         async def body():
             try:
                 while True:
-                    line = await run_in_threadpool(lines.get)
+                    line = await run_in_threadpool(next_line, lines, cancel)
                     if line is _END:
                         return
                     yield line
@@ -74,6 +79,7 @@ def add_stream_route(app, api) -> None:
                 # The stream ended, or the client went away (then this runs under
                 # cancellation: nothing here may await). The engine drops the rest of the
                 # work at its next step, which frees its slots.
+                watcher.cancel()
                 cancel.cancel(CLIENT_GONE)
 
         return StreamingResponse(body(), media_type="application/x-ndjson")
@@ -146,6 +152,17 @@ def _glossary(sent, own):
         raise ApiError(400, "Invalid request: glossary must be {keep: [terms], pairs: "
                             "{source: target}}")
     return Glossary(tuple(keep), {s.casefold(): t for s, t in pairs.items()})
+
+
+def next_line(lines: queue.Queue, cancel):
+    """The worker's next line, or the end once the client is gone (the worker then drops
+    what it would hand over, its end marker included)."""
+    while CLIENT_GONE not in cancel.reasons:
+        try:
+            return lines.get(timeout=0.25)
+        except queue.Empty:
+            continue
+    return _END
 
 
 def hand_over(lines: queue.Queue, item, cancel) -> None:

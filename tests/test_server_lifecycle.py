@@ -241,3 +241,22 @@ def test_a_model_that_fails_to_load_answers_the_waiting_requests(server_env, tmp
     assert answers and answers[0][0] == 503, answers
     assert proc.returncode == 1 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("llamax: error:"), err
+
+
+def test_a_document_stream_whose_client_leaves_before_its_first_line_is_cancelled(server_env,
+                                                                                   tmp_path):
+    # One unit of a thousand clauses: minutes before /llamax/translate has a line to send,
+    # so only the disconnect message can tell the server that its client has gone.
+    text = ", ".join(f"and then clause number {i} came" for i in range(1000)) + ".\n"
+    body = json.dumps({"text": text, "source": "en", "target": "fr", "format": "text",
+                       "max_tokens": 8000}).encode()
+    srv = Server(server_env, tmp_path, "--parallel", "2", "--ctx", "16384")
+    try:
+        sock = raw_request(srv.port, "POST", "/llamax/translate", body, "application/json")
+        wait_for(lambda: health(srv)["active"] > 0, "the unit decoding")
+        sock.close()
+        wait_for(lambda: (h := health(srv))["admitted"] == 0 and h["active"] == 0,
+                 "the stream's work cancelled", 60)
+    finally:
+        code, err = srv.stop()
+    assert code == 0 and "Traceback" not in err, err
