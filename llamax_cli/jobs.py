@@ -26,7 +26,7 @@ from llamax_cli.languages import Language
 from llamax_cli.segment import Document, segment
 from llamax_cli.service import Translator
 from llamax_cli.formats_pending import refuse_pending
-from llamax_cli.streams import erase_on_terminal, stop_when_reader_leaves, wrote_to_stdout
+from llamax_cli.streams import erase_on_terminal, for_screen, stop_when_reader_leaves
 from llamax_cli.textio import (STDIN, AtomicOutput, OutputError, Source, read_source, stdout_for,
                                text_source)
 
@@ -342,10 +342,8 @@ def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], opti
             elif isinstance(piece, translate.Retract):
                 erase_on_terminal(out, piece.text)
             elif not job.as_json:
-                out.write(piece)
+                out.write(for_screen(piece) if on_screen else piece)
                 out.flush()
-                if on_screen:
-                    wrote_to_stdout(piece)
 
 
 def _no_text_record(task: _Task, tgt: Language) -> str:

@@ -65,13 +65,24 @@ def silence_stdout_if_broken() -> None:
 
 # -- a warning on a fresh line -------------------------------------------------------------------
 
-_screen = {"mid_line": False}  # stdout, a terminal, has text on its current line
+# stdout, a terminal, has text on its current line; a warning ended that line for it, so the
+# line's own newline, when it comes, is not written again (no blank line after a warning).
+_screen = {"mid_line": False, "ended_by_warning": False}
 
 
-def wrote_to_stdout(text: str) -> None:
-    """Note what the translation just wrote to stdout (called for terminal output only)."""
+def for_screen(text: str) -> str:
+    """What to write of the translation's next piece on a terminal, noting where it ends."""
+    if not text:
+        return text
+    if _screen["ended_by_warning"]:
+        _screen["ended_by_warning"] = False
+        if text.startswith("\r\n"):
+            text = text[2:]
+        elif text.startswith("\n"):
+            text = text[1:]
     if text:
         _screen["mid_line"] = not text.endswith(("\n", "\r"))
+    return text
 
 
 def erase_on_terminal(out, text: str) -> None:
@@ -81,7 +92,7 @@ def erase_on_terminal(out, text: str) -> None:
     width = max(shutil.get_terminal_size().columns, 1)
     rows = max(len(text) - 1, 0) // width
     out.write("\r" + ("\x1b[1A" * rows) + "\x1b[J")
-    _screen["mid_line"] = False  # back at the start of the line the unit began on
+    _screen["mid_line"] = _screen["ended_by_warning"] = False  # back where the unit began
 
 
 def fresh_line_for_stderr() -> str:
@@ -94,6 +105,7 @@ def fresh_line_for_stderr() -> str:
         same_screen = sys.stdout.isatty() and sys.stderr.isatty()
     except (AttributeError, ValueError):
         same_screen = False
+    _screen["ended_by_warning"] = same_screen
     return "\n" if same_screen else ""
 
 

@@ -260,14 +260,17 @@ def test_a_running_local_server_is_announced(llamax, cli_env, tmp_path):
 
 def test_a_warning_on_a_terminal_starts_on_a_fresh_line(cli_env):
     code, output = run_in_terminal(["translate", "--to", "fr", "--from", "en", "--max-tokens",
-                                    "2", "-t", "Good morning, my dear friend."], cli_env,
-                                   timeout=300)
+                                    "2", "-t", "Good morning, my dear friend.\nSee you soon."],
+                                   cli_env, timeout=300)
     text = output.decode()
     assert code == 3, text
     warnings = [m.start() for m in re.finditer("llamax: ", text)]
-    assert warnings, text
+    assert len(warnings) >= 2, text
     for start in warnings:  # each at the start of a line of the screen
         assert start == 0 or text[start - 1] == "\n", repr(text)
+    # ... and the translation's own line ends are not written again after one: no blank lines
+    lines = text.replace("\r\n", "\n").strip("\n").split("\n")
+    assert all(line.strip() for line in lines), repr(text)
 
 
 def test_json_into_a_document_name_says_so(llamax, tmp_path):
