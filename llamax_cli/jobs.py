@@ -213,7 +213,7 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         problems = ""
     else:
         tally = _translate_all(job, tasks, tgt, settings, note, glossary)
-        problems = _summary(tally) if tally.problems else ""
+        problems = _summary(tally, job.quiet) if tally.problems else ""
         failed += tally.failed_outputs
     if failed:
         if problems:
@@ -226,11 +226,12 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         raise DoneWithProblems(problems)
 
 
-def _summary(tally: _Tally) -> str:
+def _summary(tally: _Tally, quiet: bool) -> str:
     n = tally.flagged
     kinds = ", ".join(f"{count} {status}" for status, count in tally.problems.most_common())
+    where = "run without -q for the notes, or --json" if quiet else "see the notes above, or --json"
     return (f"done, but {n} of {tally.units} unit{'s' if tally.units != 1 else ''} "
-            f"need{'s' if n == 1 else ''} a look ({kinds}): see the notes above, or --json")
+            f"need{'s' if n == 1 else ''} a look ({kinds}): {where}")
 
 
 def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, settings: dict,

@@ -40,6 +40,7 @@ def test_quiet_keeps_stderr_empty(llamax):
     # Nothing but, where the exit status is 3, the one line that explains it.
     assert proc.stderr == b"" or proc.stderr.decode().startswith("llamax: done, but ")
     assert proc.stderr.count(b"\n") <= 1
+    assert b"notes above" not in proc.stderr  # -q hid them: the line says how to see them
 
 
 def test_file_keeps_blank_lines_and_line_count(llamax, tmp_path):
