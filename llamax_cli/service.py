@@ -47,6 +47,12 @@ class Translator:
     def close(self) -> None:
         self.engine.close()
 
+    def __enter__(self) -> Translator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def load(self) -> dict:
         """What the engine is doing now: its slots, sequences decoding, and requests waiting."""
         scheduler = getattr(self.engine, "scheduler", None)
