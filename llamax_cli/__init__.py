@@ -9,9 +9,9 @@ __version__ = "0.1.0"
 __all__ = ["Translator", "detect", "open_translator", "translate_text", "translation"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str):  # PEP 562: the library face loads when first asked for
     if name in __all__:
-        from llamax_cli import api
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module("llamax_cli.api"), name)
     raise AttributeError(f"module 'llamax_cli' has no attribute {name!r}")
