@@ -27,11 +27,12 @@ from pathlib import Path
 
 import csv
 
-from llamax_cli import prompt, translate
+from llamax_cli.service import prompt
+from llamax_cli.service import pipeline
 from llamax_cli.engine import Request, Sampling
 from llamax_cli.engine.llama import LlamaEngine, default_threads
-from llamax_cli.languages import resolve
-from llamax_cli.segment import segment
+from llamax_cli.core.languages import resolve
+from llamax_cli.formats.segment import segment
 
 LINES = ["The committee will publish its final report next spring.",
          "Our neighbour has announced the changes to the park.",
@@ -64,9 +65,9 @@ def quality(engine: LlamaEngine, n: int) -> None:
     doc = segment("\n".join(lines), "text")
     outputs = {}
     for beams in (1, 4):
-        options = translate.Options(beams=beams, check_language=False)
-        outputs[beams] = [r.translation for r in translate.translate_document(
-            doc, en, fr, engine, options) if isinstance(r, translate.UnitResult)]
+        options = pipeline.Options(beams=beams, check_language=False)
+        outputs[beams] = [r.translation for r in pipeline.translate_document(
+            doc, en, fr, engine, options) if isinstance(r, pipeline.UnitResult)]
     scores = [(engine.score(prompt.build(en, fr, line), "\n" + g),
                engine.score(prompt.build(en, fr, line), "\n" + b))
               for line, g, b in zip(lines, outputs[1], outputs[4])]

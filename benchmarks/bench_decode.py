@@ -28,10 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from llamax_cli import prompt
+from llamax_cli.service import prompt
 from llamax_cli.engine import Request, Sampling
 from llamax_cli.engine.llama import LlamaEngine, default_threads
-from llamax_cli.languages import resolve
+from llamax_cli.core.languages import resolve
 
 LINE = "The committee will publish its final report on the new railway line next spring."
 PROMPT = prompt.build(resolve("en"), resolve("fr"), LINE)

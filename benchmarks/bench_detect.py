@@ -35,7 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from llamax_cli import detect, languages, lid_features
+from llamax_cli.lid import detect
+from llamax_cli.core import languages
+from llamax_cli.lid import features
 
 CUTS = (1, 2, 3, 5, None)
 _CLD2_CODES = {"iw": "he", "jw": "jv", "ku": "ckb", "in": "id", "mo": "ro"}
@@ -88,7 +90,7 @@ def evaluate(pairs, name: str, table: bool, curves: bool) -> dict:
     print("|---|---|---|---|---|---|---|---|---|")
     pooled_conf, pooled_right, results = [], [], {}
     for cut in CUTS:
-        texts = [lid_features.prefix(text, code, cut) for code, text in pairs]
+        texts = [features.prefix(text, code, cut) for code, text in pairs]
         start = time.perf_counter()
         found = [detect.detect(t) for t in texts]
         micros = 1e6 * (time.perf_counter() - start) / len(texts)

@@ -21,10 +21,11 @@ import csv
 import tempfile
 from pathlib import Path
 
-from llamax_cli import glossary, prompt
+from llamax_cli.service import glossary
+from llamax_cli.service import prompt
 from llamax_cli.engine import Request, Sampling
 from llamax_cli.engine.llama import LlamaEngine
-from llamax_cli.languages import resolve
+from llamax_cli.core.languages import resolve
 
 TERMS = {"president": "président", "police": "police", "officials": "responsables",
          "security": "sécurité", "schools": "écoles", "languages": "langues",

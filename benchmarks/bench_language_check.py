@@ -15,8 +15,8 @@ import collections
 import csv
 from pathlib import Path
 
-from llamax_cli import language_check
-from llamax_cli.languages import resolve
+from llamax_cli.service import language_check
+from llamax_cli.core.languages import resolve
 
 
 def main() -> None:

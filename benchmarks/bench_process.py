@@ -33,9 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_throughput import default_model, document  # noqa: E402
 
-from llamax_cli import prompt  # noqa: E402
+from llamax_cli.service import prompt  # noqa: E402
 from llamax_cli.engine.llama import default_threads  # noqa: E402
-from llamax_cli.languages import resolve  # noqa: E402
+from llamax_cli.core.languages import resolve  # noqa: E402
 
 SENTENCE = "The committee will publish its final report on the new railway line next spring."
 

@@ -23,10 +23,10 @@ import json
 import statistics
 import time
 
-from llamax_cli import translate
+from llamax_cli.service import pipeline as translate
 from llamax_cli.engine import Event
-from llamax_cli.languages import resolve
-from llamax_cli.segment import segment
+from llamax_cli.core.languages import resolve
+from llamax_cli.formats.segment import segment
 
 EN, FR = resolve("en"), resolve("fr")
 

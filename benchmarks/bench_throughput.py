@@ -36,10 +36,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from llamax_cli import prompt
+from llamax_cli.service import prompt
 from llamax_cli.engine import Request, Sampling
 from llamax_cli.engine.llama import LlamaEngine, default_threads
-from llamax_cli.languages import resolve
+from llamax_cli.core.languages import resolve
 
 SUBJECTS = ["The committee", "Our neighbour", "The new library", "A local farmer", "The city council",
             "My grandmother", "The football team", "A young engineer", "The museum", "The school"]

@@ -1,3 +1,3 @@
-from llamax_cli.cli import main
+from llamax_cli.cli.app import main
 
 main()

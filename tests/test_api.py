@@ -8,12 +8,13 @@ import sys
 import pytest
 
 import llamax_cli
-from llamax_cli import Translator, detect, open_translator, translate_text, translation
+from llamax_cli import Translator, open_translator, translate_text, translation
+from llamax_cli.lid import detect
 
 
 def test_importing_the_package_loads_no_engine():
     code = ("import sys, llamax_cli; assert 'llama_cpp' not in sys.modules; "
-            "llamax_cli.detect; assert 'llama_cpp' not in sys.modules")
+            "llamax_cli.lid.detect; assert 'llama_cpp' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

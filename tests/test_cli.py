@@ -10,8 +10,8 @@ import time
 import pytest
 from conftest import assert_one_line_error, run_in_terminal, assert_finished
 
-from llamax_cli import prompt
-from llamax_cli.languages import resolve
+from llamax_cli.service import prompt
+from llamax_cli.core.languages import resolve
 
 FAST = ("--from", "en", "--max-tokens", "12")
 SOURCE = "Good morning, my friend.\n\nThe weather is lovely today.\n"
@@ -255,8 +255,8 @@ def test_terminal_stdin_with_no_input_explains_instead_of_hanging(cli_env):
 def test_the_cli_loads_no_detector_until_something_is_detected():
     # A one-line `translate --from en` through a running server needs neither numpy nor the
     # detector's tables: their import is a tenth of a second of every such call.
-    code = ("import sys, llamax_cli.cli, llamax_cli.jobs, llamax_cli.server_client; "
-            "print(sorted(m for m in ('numpy', 'llamax_cli.detect', 'llama_cpp') "
+    code = ("import sys, llamax_cli.cli.app, llamax_cli.cli.translate_job, llamax_cli.server.client; "
+            "print(sorted(m for m in ('numpy', 'llamax_cli.lid.detect', 'llama_cpp') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -8,8 +8,9 @@ import pytest
 
 import numpy as np
 
-from llamax_cli import languages, lid_features
-from llamax_cli.detect import CONFIDENCE_FLOOR, detect, detectable, locale_hint
+from llamax_cli.core import languages
+from llamax_cli.lid import features
+from llamax_cli.lid.detect import CONFIDENCE_FLOOR, detect, detectable, locale_hint
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/ntrex128-sample.tsv"
 # The first 10 sentences per language of the NTREX-128 sample (CC BY-SA 4.0, Microsoft):
@@ -91,7 +92,7 @@ def test_confidence_is_calibrated_on_an_ntrex_slice():
     conf, right = [], []
     for row in rows:
         for words in (1, 2, 3, 5, None):
-            found = detect(lid_features.prefix(row["text"], row["lang"], words))
+            found = detect(features.prefix(row["text"], row["lang"], words))
             conf.append(found.confidence)
             right.append(found.language is not None and found.language.code == row["lang"])
     conf, right = np.array(conf), np.array(right, dtype=float)
@@ -209,7 +210,7 @@ def test_close_languages_are_told_apart(code):
 
 
 def test_the_second_stage_is_shipped():
-    from llamax_cli import detect as module
+    from llamax_cli.lid import detect as module
 
     groups = {model.codes for model in module._reranks().values()}
     assert ("bs", "hr") in groups and ("id", "jv", "ms") in groups
@@ -217,7 +218,7 @@ def test_the_second_stage_is_shipped():
 
 @pytest.fixture
 def fresh_model_caches():
-    from llamax_cli import detect as module
+    from llamax_cli.lid import detect as module
 
     caches = (module._tables, module._reranks, module._table_model, module._table_positions,
               module._members)
@@ -228,7 +229,7 @@ def fresh_model_caches():
         cache.cache_clear()
 
 
-@pytest.mark.parametrize("bits", [lid_features.TABLE_BITS, lid_features.TABLE_BITS + 1])
+@pytest.mark.parametrize("bits", [features.TABLE_BITS, features.TABLE_BITS + 1])
 def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fresh_model_caches,
                                                       bits):
     """A whole-table model in lid.npz (train_lid.py --table-model) is loaded and used, with
@@ -236,8 +237,8 @@ def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fre
     every feature of a French sentence votes French."""
     module = fresh_model_caches
     text = "Le comité publiera son rapport au printemps prochain."
-    ids, _ = lid_features.table_features(
-        lid_features.rerank_features(lid_features.codepoints(text)), 1 << bits)
+    ids, _ = features.table_features(
+        features.rerank_features(features.codepoints(text)), 1 << bits)
     w = np.zeros((1 << bits, 3), dtype=np.int8)
     w[ids, 1] = 100
     with module._data("lid.npz", "LLAMAX_LID_MODEL") as f:
@@ -266,7 +267,7 @@ def test_the_table_model_sits_out_below_its_word_count(tmp_path, monkeypatch, fr
     """One word gets no say from the whole-table model (lr_min_words), and its confidence
     its own Platt scaling ("Latn-short"), fitted on one-word dev items."""
     module = fresh_model_caches
-    w = np.full((lid_features.TABLE_BUCKETS, 2), 0, dtype=np.int8)
+    w = np.full((features.TABLE_BUCKETS, 2), 0, dtype=np.int8)
     w[:, 1] = 100  # Northern Sotho, whatever the text: the model is sure and wrong
     with module._data("lid.npz", "LLAMAX_LID_MODEL") as f:
         arrays = dict(np.load(f))

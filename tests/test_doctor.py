@@ -1,7 +1,7 @@
 """`llamax doctor` on this machine, for real."""
 
-from llamax_cli.doctor import recommend_quant
-from llamax_cli.registry import load
+from llamax_cli.cli.doctor import recommend_quant
+from llamax_cli.models.registry import load
 
 
 def test_doctor_reports_versions_backend_cache_and_advice(llamax, cli_env):

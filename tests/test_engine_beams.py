@@ -4,13 +4,14 @@ real llama.cpp inference (each beam a sequence in the shared batch)."""
 import numpy as np
 import pytest
 
-from llamax_cli import prompt, translate
+from llamax_cli.service import prompt
+from llamax_cli.service import pipeline
 from llamax_cli.engine import Request, Sampling
 from llamax_cli.engine.beams import BeamSearch, top_candidates
 from llamax_cli.engine.llama import LlamaEngine
-from llamax_cli.errors import LlamaxError
-from llamax_cli.languages import resolve
-from llamax_cli.segment import segment
+from llamax_cli.core.errors import LlamaxError
+from llamax_cli.core.languages import resolve
+from llamax_cli.formats.segment import segment
 
 EOG = 0
 
@@ -159,9 +160,9 @@ def test_beams_find_likelier_translations_than_greedy(gemma_path):
     with LlamaEngine(gemma_path, n_ctx=1024, n_parallel=8, n_gpu_layers=0) as engine:
         def run(beams):
             # no language check: its retries would mix beams into the greedy run
-            options = translate.Options(beams=beams, check_language=False)
-            return [r for r in translate.translate_document(doc, src, tgt, engine, options)
-                    if isinstance(r, translate.UnitResult)]
+            options = pipeline.Options(beams=beams, check_language=False)
+            return [r for r in pipeline.translate_document(doc, src, tgt, engine, options)
+                    if isinstance(r, pipeline.UnitResult)]
 
         greedy, beams = run(1), run(4)
         scores = [(engine.score(p, "\n" + g.translation), engine.score(p, "\n" + b.translation))

@@ -4,7 +4,7 @@ import pytest
 
 from llamax_cli.engine import Request, Sampling
 from llamax_cli.engine.llama import LlamaEngine
-from llamax_cli.errors import LlamaxError
+from llamax_cli.core.errors import LlamaxError
 
 PROMPT = "The capital of France is"
 

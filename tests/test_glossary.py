@@ -4,8 +4,8 @@ import pytest
 from conftest import assert_one_line_error
 from test_translate import ScriptedEngine, run
 
-from llamax_cli import glossary
-from llamax_cli.errors import LlamaxError
+from llamax_cli.service import glossary
+from llamax_cli.core.errors import LlamaxError
 
 
 def write(tmp_path, text):
@@ -85,8 +85,8 @@ def test_a_lost_keep_as_is_term_keeps_the_source_text():
 
 
 def test_without_a_glossary_the_prompt_is_the_official_one():
-    from llamax_cli import prompt
-    from llamax_cli.languages import resolve
+    from llamax_cli.service import prompt
+    from llamax_cli.core.languages import resolve
 
     engine = ScriptedEngine(["\nLe nouveau train.\n###"])
     run(SOURCE, engine, check_language=False)

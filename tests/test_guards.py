@@ -1,7 +1,7 @@
 import pytest
 
-from llamax_cli import guards
-from llamax_cli.prompt import clean_response
+from llamax_cli.service import guards
+from llamax_cli.service.prompt import clean_response
 
 
 def feed(guard, pieces):

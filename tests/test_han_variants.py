@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
-from llamax_cli import han_variants, lid_features
-from llamax_cli.detect import detect
+from llamax_cli.lid import han_variants
+from llamax_cli.lid import features
+from llamax_cli.lid.detect import detect
 
 
 def cps(text):
-    return lid_features.codepoints(text)
+    return features.codepoints(text)
 
 
 def test_the_character_lists_are_disjoint_and_hold_the_known_pairs():

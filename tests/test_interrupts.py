@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from llamax_cli import interrupts
-from llamax_cli.errors import Interrupted
+from llamax_cli.core import interrupts
+from llamax_cli.core.errors import Interrupted
 
 
 def test_a_signal_inside_a_shielded_section_raises_as_it_ends():

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from test_translate import ScriptedEngine, run
 
-from llamax_cli import language_check
-from llamax_cli.languages import resolve
+from llamax_cli.service import language_check
+from llamax_cli.core.languages import resolve
 
 NTREX = Path(__file__).parent / "data" / "ntrex128-slice.tsv"
 

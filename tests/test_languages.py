@@ -1,7 +1,7 @@
 import pytest
 
-from llamax_cli import languages
-from llamax_cli.errors import UsageError
+from llamax_cli.core import languages
+from llamax_cli.core.errors import UsageError
 
 ALL = languages.all_languages()
 

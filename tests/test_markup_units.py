@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_finished
 
-from llamax_cli.segment import segment
+from llamax_cli.formats.segment import segment
 
 DATA = Path(__file__).parent / "data"
 LONG_URL = ("https://doc.rust-lang.org/book/ch14-02-publishing-to-crates-io.html"

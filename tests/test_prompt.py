@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from llamax_cli import prompt
-from llamax_cli.languages import resolve
+from llamax_cli.service import prompt
+from llamax_cli.core.languages import resolve
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared/reference/llamax-prompt-template.txt"
 EN, FR = resolve("en"), resolve("fr")

@@ -1,6 +1,6 @@
 import pytest
 
-from llamax_cli.segment import segment_text
+from llamax_cli.formats.segment import segment_text
 
 CASES = [
     "one line",
@@ -30,7 +30,7 @@ def test_each_non_empty_line_is_one_unit_and_blank_lines_stay():
 
 from pathlib import Path  # noqa: E402
 
-from llamax_cli.segment import detect_format, segment, split_sentences  # noqa: E402
+from llamax_cli.formats.segment import detect_format, segment, split_sentences  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 

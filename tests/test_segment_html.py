@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from llamax_cli.segment import Unit
-from llamax_cli.segment_html import segment_html
+from llamax_cli.formats.segment import Unit
+from llamax_cli.formats.html import segment_html
 
 
 def round_trip(html: str) -> str:

@@ -251,7 +251,7 @@ def test_a_full_queue_says_when_to_retry(server_env, tmp_path):  # noqa: F811
 
 
 def test_requests_beyond_the_in_flight_limit_get_a_json_503(server_env, tmp_path):  # noqa: F811
-    from llamax_cli.server_edge import in_flight_limit
+    from llamax_cli.server.edge import in_flight_limit
 
     srv = Server(server_env, tmp_path, "--queue", "1")
     socks = []

@@ -5,11 +5,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from llamax_cli import translate
+from llamax_cli.service import pipeline
 from llamax_cli.engine import Event
-from llamax_cli.languages import resolve
-from llamax_cli.segment import segment_text
-from llamax_cli.service import Cancelled, TextTranslation, Translator
+from llamax_cli.core.languages import resolve
+from llamax_cli.formats.segment import segment_text
+from llamax_cli.service.translator import Cancelled, TextTranslation, Translator
 
 EN, FR = resolve("en"), resolve("fr")
 
@@ -88,7 +88,7 @@ def test_text_already_in_the_target_or_without_letters_comes_back_unchanged():
 def test_protected_spans_survive_a_translation():
     engine = TableEngine()
     result = Translator(engine).translate_text("Run `make` first.", EN, FR,
-                                               options=translate.Options(check_language=False))
+                                               options=pipeline.Options(check_language=False))
     assert engine.inputs == ["Run `make` first."]
     assert result.text == "Lancez `make` d'abord." and result.results[0].status == "ok"
 
@@ -96,7 +96,7 @@ def test_protected_spans_survive_a_translation():
 def test_a_translation_that_loses_a_protected_span_keeps_the_source():
     engine = TableEngine({"Run `make` first.": "Lancez make d'abord."})
     result = Translator(engine).translate_text("Run `make` first.", EN, FR,
-                                               options=translate.Options(check_language=False))
+                                               options=pipeline.Options(check_language=False))
     assert result.text == "Run `make` first."
     assert result.results[0].status == "protected-lost"
 
@@ -177,7 +177,7 @@ def test_a_cancel_set_before_the_call_translates_nothing():
 
 def test_alternatives_of_a_one_unit_text_only():
     def result(*alternatives):
-        return translate.UnitResult(0, 1, "Hi.", "Salut.", "ok",
+        return pipeline.UnitResult(0, 1, "Hi.", "Salut.", "ok",
                                     alternatives=list(alternatives))
 
     one = TextTranslation("Salut.", EN, results=[result(("Bonjour.", -0.5), ("Coucou.", -0.9))])
@@ -201,7 +201,7 @@ def test_load_close_and_the_context_manager():
 def test_the_real_test_model_through_the_translator(engine):
     translator = Translator(engine)  # not closed: the engine is the session's
     source = "  Good morning.\n"
-    result = translator.translate_text(source, EN, FR, options=translate.Options(max_tokens=8))
+    result = translator.translate_text(source, EN, FR, options=pipeline.Options(max_tokens=8))
     assert len(result.results) == 1 and result.results[0].tokens <= 8
     assert result.text.startswith("  ") and result.text.endswith("\n")
     assert result.text.count("\n") == 1 and result.text.strip()

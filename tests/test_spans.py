@@ -2,7 +2,7 @@
 
 import pytest
 
-from llamax_cli.spans import (OPAQUE_RUN, opaque_runs, protected_spans, split_protected,
+from llamax_cli.formats.spans import (OPAQUE_RUN, opaque_runs, protected_spans, split_protected,
                               survives)
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from llamax_cli.errors import LlamaxError
-from llamax_cli.textio import AtomicOutput, decode, read_source, text_source
+from llamax_cli.core.errors import LlamaxError
+from llamax_cli.core.textio import AtomicOutput, decode, read_source, text_source
 
 
 def test_decode_takes_off_a_bom_and_says_it_was_there():
@@ -124,7 +124,7 @@ def test_input_past_the_size_limit_is_refused_not_read_to_the_end(tmp_path, monk
     import io
     import sys
 
-    from llamax_cli import textio
+    from llamax_cli.core import textio
 
     monkeypatch.setattr(textio, "MAX_INPUT_BYTES", 64)
     big = tmp_path / "big.txt"

@@ -1,18 +1,18 @@
 """The pipeline, with the real engine for the main path and a scripted one for rare cases."""
 
-from llamax_cli import translate
+from llamax_cli.service import pipeline
 from llamax_cli.engine import Event, Sampling
-from llamax_cli.languages import resolve
-from llamax_cli.segment import segment_text
+from llamax_cli.core.languages import resolve
+from llamax_cli.formats.segment import segment_text
 
 EN, FR = resolve("en"), resolve("fr")
 
 
 def run(doc_text, engine, src=EN, tgt=FR, **options):
-    out = list(translate.translate_document(segment_text(doc_text), src, tgt, engine,
-                                            translate.Options(**options)))
+    out = list(pipeline.translate_document(segment_text(doc_text), src, tgt, engine,
+                                            pipeline.Options(**options)))
     text = "".join(p for p in out if isinstance(p, str))
-    results = [p for p in out if isinstance(p, translate.UnitResult)]
+    results = [p for p in out if isinstance(p, pipeline.UnitResult)]
     return text, results
 
 
@@ -186,11 +186,11 @@ def test_a_retry_goes_before_every_unit_still_waiting():
             yield Event(index, "", True, "eog", 5, len(raw))
 
     engine = AdmitsUrgentFirst([" la" * 60, "Un.", "Deux.", "Trois.", "Quatre."] + ["Cinq."] * 10)
-    out = list(translate.translate_document(segment_text("One.\nTwo.\nThree.\nFour.\n"), EN, FR,
+    out = list(pipeline.translate_document(segment_text("One.\nTwo.\nThree.\nFour.\n"), EN, FR,
                                             engine))
     assert engine.order == [0, 4, 1, 2, 3]  # the retry (request 4) right after its failure
     assert engine.requests[1].urgent and engine.requests[1].repeat_penalty > 1
-    first = next(p for p in out if isinstance(p, translate.UnitResult))
+    first = next(p for p in out if isinstance(p, pipeline.UnitResult))
     assert first.index == 0 and first.attempts == 2
 
 
@@ -207,13 +207,13 @@ def test_a_long_document_keeps_only_a_window_of_units_in_the_engine():
     engine = Counting([])
     text, results = run("".join(f"Line {i}.\n" for i in range(1000)), engine)
     assert len(results) == 1000 and text.count("x") == 1000
-    assert engine.peak <= translate.WINDOW
+    assert engine.peak <= pipeline.WINDOW
 
 
 def test_fit_parts_splits_at_sentences_then_words_then_characters():
     engine = ScriptedEngine([])
     engine.n_ctx = 164  # a budget of 16 "tokens" (words here)
-    parts, seps = translate.fit_parts("word " * 40, engine)
+    parts, seps = pipeline.fit_parts("word " * 40, engine)
     assert all(len(p.split()) <= 16 for p in parts) and set(seps[1:]) == {" "}
 
     class CharTokens(ScriptedEngine):
@@ -222,6 +222,6 @@ def test_fit_parts_splits_at_sentences_then_words_then_characters():
         def count_tokens(self, text):
             return len(text)
 
-    parts, seps = translate.fit_parts("ж" * 100, CharTokens([]))
+    parts, seps = pipeline.fit_parts("ж" * 100, CharTokens([]))
     assert "".join(parts) == "ж" * 100 and all(len(p) <= 16 for p in parts)
     assert set(seps) == {""}

@@ -2,9 +2,9 @@
 
 import pytest
 
-from llamax_cli.glossary import Glossary
-from llamax_cli.languages import resolve
-from llamax_cli.verdict import (FIRST, GLOSSARY, LANGUAGE, PENALTY, Verdict, judge, notes_line,
+from llamax_cli.service.glossary import Glossary
+from llamax_cli.core.languages import resolve
+from llamax_cli.service.verdict import (FIRST, GLOSSARY, LANGUAGE, PENALTY, Verdict, judge, notes_line,
                                 other_problems)
 
 FR = resolve("fr")

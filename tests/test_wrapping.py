@@ -2,8 +2,8 @@
 
 import pytest
 
-from llamax_cli.segment import Unit, segment
-from llamax_cli.wrapping import rewrap, shape_like, wrap_lines
+from llamax_cli.formats.segment import Unit, segment
+from llamax_cli.service.wrapping import rewrap, shape_like, wrap_lines
 
 
 # -- wrap_lines (subtitles) ----------------------------------------------------------------------

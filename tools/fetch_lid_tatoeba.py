@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fetch_lid_more import git, parse_mirrors_and_out, read  # noqa: E402
-from llamax_cli.languages import all_languages  # noqa: E402
+from llamax_cli.core.languages import all_languages  # noqa: E402
 
 REPO = ("Helsinki-NLP+OPUS-MT-testsets", "ac0f19c0be3cb4e0d9450fcb2d7a9847c4bdd180")
 FOLDER = "datasets/helsinki_nlp/tatoeba/testsets/"

@@ -32,7 +32,8 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llamax_cli import detect, lid_features  # noqa: E402
+from llamax_cli.lid import detect
+from llamax_cli.lid import features  # noqa: E402
 
 CUTS = (1, 2, 3, 5, None)
 OUT = Path(__file__).resolve().parents[1] / "llamax_cli/data/lid-calibration.json"
@@ -42,7 +43,7 @@ def items(dev: Path):
     for line in dev.read_text(encoding="utf-8").splitlines():
         code, text = line.split("\t", 1)
         for cut in CUTS:
-            piece = lid_features.prefix(text, code, cut)
+            piece = features.prefix(text, code, cut)
             ev = detect._evidence(piece)
             if ev is not None:
                 yield code, cut, ev

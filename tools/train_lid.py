@@ -3,7 +3,7 @@
     python tools/train_lid.py [--data ../shared/data] [--more ../lid-more] [--out llamax_cli/data/lid.npz]
 
 A multinomial naive Bayes over hashed character 1-4-grams, whole words and each line's first
-word (llamax_cli/lid_features.py), one table per script, with the second stage
+word (llamax_cli/features.py), one table per script, with the second stage
 (train_lid_rerank.py) and, with --table-model, the whole-table Latin model (train_lid_lr.py). Only statistics are shipped
 (quantized log-probabilities), never the text. Training text: lid-train/ntrex (the rest of
 NTREX-128, the measurement sample's lines removed), lid-train/udhr (the UDHR), lid-extra (see
@@ -27,8 +27,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from llamax_cli import lid_features  # noqa: E402
-from llamax_cli.languages import all_languages  # noqa: E402
+from llamax_cli.lid import features  # noqa: E402
+from llamax_cli.core.languages import all_languages  # noqa: E402
 
 import train_lid_lr  # noqa: E402
 
@@ -130,11 +130,11 @@ def train(corpus: dict[str, list[list[str]]], final: bool, alpha: float,
             text += short_train
             dev[code] += short_dev
         kept[code] = text
-        counts = np.zeros(lid_features.BUCKETS, dtype=np.float64)
+        counts = np.zeros(features.BUCKETS, dtype=np.float64)
         for line in text:
-            buckets = lid_features.buckets(line)
+            buckets = features.buckets(line)
             np.add.at(counts, buckets, 1)
-        script = lid_features.group_of(code)
+        script = features.group_of(code)
         if script is None:
             continue  # its script alone identifies it
         groups[script][code] = counts
@@ -181,7 +181,7 @@ def main() -> None:
                              "in the shipped model, see BENCHMARKS.md)")
     parser.add_argument("--table-lines", type=int, default=train_lid_lr.PER,
                         help="the whole-table model's training lines a language")
-    parser.add_argument("--table-bits", type=int, default=lid_features.TABLE_BITS,
+    parser.add_argument("--table-bits", type=int, default=features.TABLE_BITS,
                         help="log2 of the whole-table model's feature buckets")
     args = parser.parse_args()
     corpus = read_corpus(args.data, args.more)

@@ -10,7 +10,7 @@ documents (train_lid.sample_documents), beside the everyday sentences (--short),
 NTREX sample's accuracy by 1.3 / 0.8 points at 2 / 3 words (BENCHMARKS.md, "A whole-table
 model"); the shipped lid.npz carries it.
 
-Features (llamax_cli/lid_features.table_features): the second stage's character 1-4-grams,
+Features (llamax_cli/features.table_features): the second stage's character 1-4-grams,
 words and word pairs folded into 2^17 buckets (TABLE_BITS), valued log(1 + count). Samples: up to PER
 training lines a language (shuffled with a fixed seed), each whole and cut to its first 1, 2,
 3 and 5 words; each language weighs the same. Weights are stored as int8 with one scale.
@@ -25,11 +25,11 @@ import time
 
 import numpy as np
 
-from llamax_cli import lid_features
+from llamax_cli.lid import features
 
 import train_lid_rerank  # noqa: E402  (tools/ is on the path: train_lid.py runs from it)
 
-SCRIPT = lid_features.TABLE_SCRIPT
+SCRIPT = features.TABLE_SCRIPT
 PER = 2400  # training lines a language: ~600k samples, ~26 minutes on one core
 ITERATIONS = 150
 L2 = 1e-6
@@ -47,25 +47,25 @@ def _samples(kept: dict[str, list[str]], codes: list[str], exclude: dict[str, se
         pieces = []
         for line in lines[:per]:
             for cut in CUTS:
-                piece = lid_features.prefix(line, code, cut)
+                piece = features.prefix(line, code, cut)
                 if cut is None or piece != " ".join(line.split()):
                     pieces.append(piece)
         for piece in pieces:
-            rows.append(lid_features.table_features(
-                lid_features.rerank_features(lid_features.codepoints(piece)), buckets))
+            rows.append(features.table_features(
+                features.rerank_features(features.codepoints(piece)), buckets))
             labels.append(k)
             weights.append(1.0 / len(pieces))
     return rows, np.array(labels), np.array(weights)
 
 
 def train(kept: dict[str, list[str]], exclude: dict[str, set[str]] | None = None,
-          per: int = PER, bits: int = lid_features.TABLE_BITS):
+          per: int = PER, bits: int = features.TABLE_BITS):
     """`kept`: each language's training lines (train_lid.train's, capped as naive Bayes's);
     `exclude`: lines to leave out (train_lid.sample_documents: the NTREX sample's documents);
     `per`: training lines a language; `bits`: log2 of the feature buckets."""
     from scipy import sparse
 
-    codes = sorted(c for c in kept if lid_features.group_of(c) == SCRIPT and kept[c])
+    codes = sorted(c for c in kept if features.group_of(c) == SCRIPT and kept[c])
     rows, y, sw = _samples(kept, codes, exclude or {}, per, 1 << bits)
     sw = sw / sw.sum()
     indptr = np.cumsum([0] + [len(ids) for ids, _ in rows])

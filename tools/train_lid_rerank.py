@@ -3,7 +3,7 @@
 Used by tools/train_lid.py (which passes the training lines, never the dev lines unless
 --final). Naive Bayes finds the group (its top guess is a member); within it, this model,
 trained discriminatively on the same text, redistributes the group's probability. Features
-(llamax_cli/lid_features.rerank_features): character 1-4-gram buckets, hashed words and word
+(llamax_cli/features.rerank_features): character 1-4-gram buckets, hashed words and word
 pairs, as counts. Each training line counts whole and cut to its first 1, 2, 3 and 5 words
 (2, 4, 6, 10 characters for zh/ja), so that short input is learned too; each language weighs
 the same. Only features seen in 2+ lines of the group are kept; weights are int8.
@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llamax_cli import lid_features  # noqa: E402
+from llamax_cli.lid import features  # noqa: E402
 
 GROUPS = (
     ("bs", "hr"),
@@ -52,11 +52,11 @@ def _samples(lines_by_code: dict[str, list[str]], group: tuple[str, ...]):
         pieces = []
         for line in lines_by_code.get(code, []):
             for cut in CUTS:
-                piece = lid_features.prefix(line, code, cut)
+                piece = features.prefix(line, code, cut)
                 if cut is None or piece != " ".join(line.split()):
                     pieces.append(piece)
         for piece in pieces:
-            rows.append(lid_features.rerank_features(lid_features.codepoints(piece)))
+            rows.append(features.rerank_features(features.codepoints(piece)))
             labels.append(k)
             weights.append(1.0 / len(pieces))
     return rows, np.array(labels), np.array(weights)
@@ -95,9 +95,9 @@ def train_group(lines_by_code, group, l2: float = 1e-5, iters: int = 300):
     rows, y, sw = _samples(lines_by_code, group)
     sw = sw / sw.sum()
     # Keep features seen in 2+ samples' source lines (roughly: df >= 2 over pieces).
-    df = np.bincount(np.concatenate([np.unique(r) for r in rows]), minlength=2 * lid_features.BUCKETS)
+    df = np.bincount(np.concatenate([np.unique(r) for r in rows]), minlength=2 * features.BUCKETS)
     keep = np.flatnonzero(df >= 2)
-    index = np.full(2 * lid_features.BUCKETS, -1, dtype=np.int64)
+    index = np.full(2 * features.BUCKETS, -1, dtype=np.int64)
     index[keep] = np.arange(len(keep))
     indptr, indices = [0], []
     for r in rows:
@@ -135,13 +135,13 @@ def confusions(dev: Path, threshold: float = 0.04) -> None:
     """Print the close pairs of the current model (LLAMAX_LID_MODEL) on dev lines."""
     import collections
 
-    from llamax_cli import detect
+    from llamax_cli.lid import detect
 
     wrong, total = collections.Counter(), collections.Counter()
     for line in dev.read_text(encoding="utf-8").splitlines():
         code, text = line.split("\t", 1)
         for cut in (2, 3, 5, None):
-            found = detect.detect(lid_features.prefix(text, code, cut))
+            found = detect.detect(features.prefix(text, code, cut))
             got = found.language.code if found.language else "und"
             total[code] += 1
             wrong[(code, got)] += got != code

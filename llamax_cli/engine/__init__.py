@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence
 
-from llamax_cli.cancel import CancelToken
-from llamax_cli.errors import Cancelled, LlamaxError
+from llamax_cli.core.cancel import CancelToken
+from llamax_cli.core.errors import Cancelled, LlamaxError
 
 
 @dataclass(frozen=True)

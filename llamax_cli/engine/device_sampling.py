@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ctypes
 
-from llamax_cli.errors import LlamaxError
+from llamax_cli.core.errors import LlamaxError
 
 _TOKEN_NULL = -1
 

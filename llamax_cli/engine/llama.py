@@ -22,7 +22,7 @@ from typing import Iterator, Sequence
 from llamax_cli.engine import Event, Request, Sampling, drive
 from llamax_cli.engine.device_sampling import DeviceGreedy
 from llamax_cli.engine.kernels import plan
-from llamax_cli.errors import LlamaxError
+from llamax_cli.core.errors import LlamaxError
 
 _ALL_LAYERS = 0x7FFFFFFF
 # ggml's levels today (llama_cpp._logger's table is older): 1 debug, 2 info, 3 warn, 4 error.

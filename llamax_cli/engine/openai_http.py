@@ -24,7 +24,7 @@ import httpx
 
 from llamax_cli.engine.outage import Outage
 from llamax_cli.engine.tls_check import tls_fault
-from llamax_cli.errors import LlamaxError
+from llamax_cli.core.errors import LlamaxError
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 # Phrases servers use when a prompt does not fit: vLLM ("maximum context length"),

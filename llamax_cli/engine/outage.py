@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from llamax_cli.errors import LlamaxError
+from llamax_cli.core.errors import LlamaxError
 
 
 class Abandoned(LlamaxError):

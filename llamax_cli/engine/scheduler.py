@@ -33,8 +33,8 @@ import numpy as np
 from llamax_cli.engine import Event, Request, Sampling
 from llamax_cli.engine.beams import SearchSteps
 from llamax_cli.engine.prefill import common_prefix, together
-from llamax_cli.errors import Busy, EngineStopped, LlamaxError
-from llamax_cli.interrupts import shielded
+from llamax_cli.core.errors import Busy, EngineStopped, LlamaxError
+from llamax_cli.core.interrupts import shielded
 
 
 class Client:

@@ -1,0 +1,110 @@
+"""Formats llamax knows of but does not translate yet, refused rather than mangled.
+
+Read as plain text, a gettext catalog has its msgids translated, a WebVTT file its cue
+settings, a JSON file its keys, a Python file its code (it no longer compiles). Until a
+format has a module of its own, `--format auto` refuses a file that is plainly one of these,
+by its extension or, for stdin and unknown extensions, by content that cannot be anything
+else; `--format text` translates it as plain text all the same.
+
+PENDING is data: the module that adds a format removes its entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from llamax_cli.core.errors import UsageError
+
+# Extensions `--format auto` translates: their content is never second-guessed.
+_SUPPORTED = {".txt", ".text", ".md", ".markdown", ".mdown", ".mkd", ".mdx", ".srt",
+              ".html", ".htm", ".xhtml"}
+
+
+@dataclass(frozen=True)
+class Pending:
+    what: str  # the subject of "... not supported yet", with its verb
+    extensions: tuple[str, ...] = ()
+    sniff: Optional[Callable[[str], bool]] = None  # content that can only be this format
+    advice: str = "use --format text to translate it as plain text"
+
+
+def _starts(pattern: str, flags: int = 0) -> Callable[[str], bool]:
+    regex = re.compile(pattern, flags)
+    return lambda text: regex.match(text) is not None
+
+
+def _po_catalog(text: str) -> bool:
+    head = text[:20_000]
+    return bool(re.search(r'^msgid\s+"', head, re.M) and
+                re.search(r'^msgstr(?:\[\d+\])?\s+"', head, re.M))
+
+
+def _json_document(text: str) -> bool:
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return False
+    try:
+        return isinstance(json.loads(stripped), (dict, list))
+    except ValueError:
+        return False
+
+
+_CONVERT = "convert it to text, Markdown or HTML first (e.g. with pandoc)"  # not text at all
+_CODE = (".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx", ".java", ".kt", ".kts",
+         ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".cs", ".go", ".rs", ".rb", ".php", ".swift",
+         ".m", ".mm", ".scala", ".lua", ".pl", ".pm", ".r", ".jl", ".dart", ".sh", ".bash",
+         ".zsh", ".fish", ".ps1", ".bat", ".sql", ".css", ".scss", ".sass", ".less", ".vue",
+         ".svelte")
+
+PENDING: dict[str, Pending] = {
+    "vtt": Pending("WebVTT subtitles are", (".vtt",), _starts(r"WEBVTT(?:[ \t]|\r?\n|\Z)")),
+    "ass": Pending("ASS/SSA subtitles are", (".ass", ".ssa"),
+                   _starts(r"\[Script Info\][ \t]*\r?\n")),
+    "po": Pending("gettext catalogs are", (".po", ".pot"), _po_catalog),
+    "xliff": Pending("XLIFF files are", (".xliff", ".xlf"),
+                     _starts(r"\s*(?:<\?xml[^>]*\?>\s*)?<xliff[\s>]")),
+    "json": Pending("JSON files are", (".json", ".arb", ".xcstrings"), _json_document),
+    "jsonl": Pending("JSON Lines files are", (".jsonl", ".ndjson")),
+    "yaml": Pending("YAML files are", (".yaml", ".yml")),
+    "toml": Pending("TOML files are", (".toml",)),
+    "csv": Pending("CSV and TSV tables are", (".csv", ".tsv")),
+    "xml": Pending("XML files (Android strings, .resx, ...) are", (".xml", ".resx")),
+    "properties": Pending("Java .properties files are", (".properties",)),
+    "strings": Pending("Apple .strings files are", (".strings", ".stringsdict")),
+    "office": Pending("Office documents are", (".docx", ".pptx", ".xlsx", ".doc", ".ppt",
+                                                ".xls", ".rtf"), advice=_CONVERT),
+    "opendocument": Pending("OpenDocument files are", (".odt", ".odp", ".ods"), advice=_CONVERT),
+    "epub": Pending("EPUB books are", (".epub",), advice=_CONVERT),
+    "pdf": Pending("PDF files are", (".pdf",), advice=_CONVERT),
+    "parquet": Pending("Parquet tables are", (".parquet",), advice=_CONVERT),
+    "code": Pending("source code files are", _CODE,
+                    _starts(r"#![ \t]*/\S")),  # a shebang
+}
+
+
+def pending_format(text: Optional[str], name: Optional[str]) -> Optional[Pending]:
+    """The pending format `name` (by extension) or `text` (by content, when the extension
+    says nothing) is plainly in, if any. `text` None: the extension alone."""
+    suffix = Path(name).suffix.lower() if name else ""
+    if suffix in _SUPPORTED:
+        return None
+    for pending in PENDING.values():
+        if suffix and suffix in pending.extensions:
+            return pending
+    if text is None:
+        return None
+    for pending in PENDING.values():
+        if pending.sniff is not None and pending.sniff(text):
+            return pending
+    return None
+
+
+def refuse_pending(text: Optional[str], name: Optional[str], label: str) -> None:
+    """A usage error (exit 2) for input in a format that is not supported yet."""
+    pending = pending_format(text, name)
+    if pending is not None:
+        raise UsageError(f"{label}: {pending.what} not supported yet; {pending.advice}")
