@@ -438,7 +438,7 @@ def test_a_plain_completion_whose_client_disconnects_is_cancelled(server_env, tm
 def test_translated_file_folders_of_killed_servers_are_removed(tmp_path, monkeypatch):
     import tempfile
 
-    from llamax_cli.server.app import files_folder
+    from llamax_cli.server.files import files_folder
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

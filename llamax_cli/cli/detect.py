@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import json
+from typing import TYPE_CHECKING, List, Optional
+
+import typer
 
 from llamax_cli.core import languages
-from llamax_cli.lid.detect import Detection, detect
 from llamax_cli.core.errors import LlamaxError, UsageError
-from llamax_cli.cli.translate_job import TranslateJob, read_sources
 from llamax_cli.core.textio import lines_of
+
+if TYPE_CHECKING:
+    from llamax_cli.lid.detect import Detection
 
 _DETECT_SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
 
@@ -17,6 +21,10 @@ def run_detect(files: list[str], text: Optional[str], *, lines: bool, hint: Opti
     """Yield one record per input (or per line with `lines`), in input order."""
     if text is not None and files:
         raise UsageError("give either FILES or --text, not both")
+    # Loaded when the command runs, not for `llamax --help`: the detector loads numpy.
+    from llamax_cli.cli.translate_job import TranslateJob, read_sources
+    from llamax_cli.lid.detect import detect
+
     hint_code = languages.resolve(hint, option="hint language").code if hint else None
     sources, failed = read_sources(TranslateJob(files=files, text=text))
     several = len(sources) + len(failed) > 1  # a file that failed still makes them several
@@ -53,3 +61,18 @@ def detect_line(record: dict) -> str:
     where = ":".join(str(record[k]) for k in ("file", "line") if k in record)
     fields = [record["code"], record["name"], f"{record['confidence']:.2f}"]
     return "\t".join(([where] if where else []) + fields)
+
+
+def detect_command(
+    files: List[str] = typer.Argument(None, metavar="FILES",
+                                      help="Files to examine; '-' or nothing reads stdin."),
+    text: Optional[str] = typer.Option(None, "-t", "--text", help="Examine this text."),
+    lines: bool = typer.Option(False, "--lines", help="One result per input line."),
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines output."),
+    hint: Optional[str] = typer.Option(None, "--hint",
+                                       help="Likely language: tips the balance in close calls."),
+) -> None:
+    """Detect the language of text: code, name and confidence ('und' when unsure)."""
+    for record in run_detect(files or [], text, lines=lines, hint=hint):
+        typer.echo(json.dumps(record, ensure_ascii=False) if as_json
+                   else detect_line(record))

@@ -38,7 +38,7 @@ def eval_command(
       llamax eval pairs.tsv --json      # several language pairs, scored each and as a mean
     """
     from llamax_cli.service import evaluate
-    from llamax_cli.cli.app import warn
+    from llamax_cli.cli.streams import warn
     from llamax_cli.core.errors import UsageError
 
     note = (lambda m: None) if quiet else warn
@@ -94,6 +94,7 @@ def _translate(pairs, model, beams, yes, note) -> None:
     from llamax_cli.core import config
     from llamax_cli.service import evaluate
     from llamax_cli.service import pipeline
+    from llamax_cli.cli.streams import download_question
     from llamax_cli.models.factory import check_settings, open_engine
     from llamax_cli.service.translator import Translator
 
@@ -102,7 +103,8 @@ def _translate(pairs, model, beams, yes, note) -> None:
         "api_base", "api_model", "remote_parallel", "remote_timeout")})
     settings["beams"] = config.value("beams", beams)
     todo = [pair for pair in pairs if pair.hypotheses is None]
-    translator = Translator(open_engine(model, settings, yes=yes, note=note,
+    translator = Translator(open_engine(model, settings, yes=yes, ask=download_question(),
+                                        note=note,
                                         units=sum(len(p.sources) for p in todo)))
     try:
         for pair in todo:

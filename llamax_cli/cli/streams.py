@@ -20,7 +20,9 @@ import stat
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator, Optional
+
+import typer
 
 from llamax_cli.core.errors import OutputClosed
 
@@ -172,3 +174,24 @@ def stop_when_reader_leaves(enabled: bool = True) -> Iterator[None]:
     finally:
         watch.over = True
         signal.signal(signal.SIGPIPE, previous)
+
+
+def warn(message: str) -> None:
+    # On a terminal, not glued to the end of a translated line.
+    sys.stderr.write(f"{fresh_line_for_stderr()}llamax: {message}\n")
+    sys.stderr.flush()
+
+
+def download_question() -> Optional[Callable[[str], bool]]:
+    """How to ask before downloading a model: a yes/no on the terminal, or None where no one
+    can answer (a pipe, a script), so that the run asks for --yes instead of waiting."""
+    try:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            return None
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return None
+
+    def ask(question: str) -> bool:
+        return typer.confirm(f"llamax: {question}", default=True, err=True)
+
+    return ask

@@ -30,7 +30,8 @@ from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document, segment
 from llamax_cli.service.translator import Translator
 from llamax_cli.formats.pending import refuse_pending
-from llamax_cli.cli.streams import erase_on_terminal, for_screen, stop_when_reader_leaves
+from llamax_cli.cli.streams import (download_question, erase_on_terminal, for_screen,
+                                    stop_when_reader_leaves)
 from llamax_cli.core.textio import (STDIN, AtomicOutput, OutputError, Source, read_source, stdout_for,
                                text_source)
 
@@ -251,7 +252,8 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
                 from llamax_cli.models.factory import open_engine
 
                 translator = _remote(job, settings, note) or Translator(
-                    open_engine(job.model, settings, yes=job.yes, note=note,
+                    open_engine(job.model, settings, yes=job.yes, ask=download_question(),
+                                note=note,
                                 units=sum(len(t.doc.units) for t in todo), verbose=job.verbose,
                                 work=expected_tokens(todo, job.max_tokens)))
             for task in tasks:

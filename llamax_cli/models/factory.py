@@ -4,7 +4,6 @@ registry entry with `api_base`) is a remote engine. Nothing else needs to know."
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -14,8 +13,10 @@ DEFAULT_CTX = 1024
 KV_SCALE = {"f16": 1.0, "q8_0": 34 / 64}  # bytes per cached element against f16's 2
 
 
-def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None]) -> Path:
-    """The model file to load, downloading a missing registry model when allowed."""
+def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None],
+               ask: Optional[Callable[[str], bool]] = None) -> Path:
+    """The model file to load, downloading a missing registry model when allowed: with `yes`,
+    or when `ask` (the caller's yes/no question; None where no one can answer) says so."""
     from llamax_cli.models import hub
     from llamax_cli.models import registry
 
@@ -26,12 +27,10 @@ def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None]) ->
     if hub.offline():
         raise registry.not_downloaded_error(model, " and HF_HUB_OFFLINE is set")
     if not yes:
-        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        if ask is None:
             raise registry.not_downloaded_error(model, " (pass --yes to download it now)")
-        import typer
-
-        if not typer.confirm(f"llamax: {model.label} ({registry.size_label(model.file.size)}) is "
-                             f"not downloaded. Download it now?", default=True, err=True):
+        if not ask(f"{model.label} ({registry.size_label(model.file.size)}) is not downloaded. "
+                   "Download it now?"):
             raise registry.not_downloaded_error(model)
     if not hub.hub_reachable():
         raise registry.not_downloaded_error(model, f" and {hub.endpoint()} is not reachable")
@@ -89,6 +88,7 @@ def open_remote(target: tuple[str, Optional[str]], settings: dict, *, note, verb
 
 
 def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
+                ask: Optional[Callable[[str], bool]] = None,
                 note: Callable[[str], None] = lambda m: None, units: Optional[int] = None,
                 verbose: bool = False, max_waiting: int = 1_000_000, work: Optional[int] = None):
     """A started engine for `ref` (None: the configured default model). `settings` holds
@@ -110,7 +110,7 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
     if target is not None:
         return open_remote(target, settings, note=note, verbose=verbose, max_waiting=max_waiting)
     kv_cache = settings.get("kv_cache") or "f16"
-    path = model_path(ref, yes=yes, note=note)
+    path = model_path(ref, yes=yes, note=note, ask=ask)
     ctx = settings.get("ctx") or DEFAULT_CTX
     gpu_layers = settings.get("gpu_layers")
     parallel = settings.get("parallel")

@@ -25,17 +25,17 @@ from starlette.concurrency import run_in_threadpool
 
 from llamax_cli.core import languages
 from llamax_cli.service import pipeline
-from llamax_cli.core.errors import LlamaxError, UsageError
+from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import Language
 from llamax_cli.server.edge import add_edge
 from llamax_cli.server.errors import ApiError, add_error_handlers
-from llamax_cli.server.files import FileStore, files_folder  # noqa: F401 (files_folder: tests)
-from llamax_cli.server.request import read_params
+from llamax_cli.server.files import FileStore
+from llamax_cli.server.request import read_params, resolve_code
 from llamax_cli.server.lifecycle import Lifecycle, api_error, watch_disconnect
+from llamax_cli.server.openai_routes import add_openai_routes
+from llamax_cli.server.stream import add_stream_route
 from llamax_cli.service.translator import Translator
 
-# LibreTranslate's own spellings, besides every spelling `--to` accepts.
-_ALIASES = {"zt": "zh-Hant", "pb": "pt-BR", "zh-hant": "zh-Hant", "zh-hans": "zh"}
 FILE_FORMATS = (".txt", ".md", ".srt", ".html", ".htm")
 
 
@@ -51,17 +51,6 @@ class Limits:
     public_url: Optional[str] = None  # translatedFileUrl's base; None: a relative URL
     file_ttl: float = 1800.0  # seconds a translated file stays downloadable
     file_store_bytes: int = 256 * 2**20  # translated files kept at most (oldest go first)
-
-
-def resolve_code(code: Any, what: str) -> Language:
-    if code is not None and not isinstance(code, str):
-        raise ApiError(400, f"Invalid request: {what} must be a language code (a string)")
-    if code is None or not code.strip():
-        raise ApiError(400, f"Invalid request: missing {what} parameter")
-    try:
-        return languages.resolve(_ALIASES.get(code.strip().lower(), code.strip()), option=what)
-    except UsageError as exc:
-        raise ApiError(400, f"{what} language {code} is not supported ({exc})") from None
 
 
 def lt_code(lang: Language) -> str:
@@ -211,8 +200,6 @@ def create_app(api: Api) -> FastAPI:
     run_admitted = _admission(api)
     _add_api_routes(app, api, run_admitted)
     _add_file_routes(app, api, run_admitted)
-    from llamax_cli.server.openai_routes import add_openai_routes
-    from llamax_cli.server.stream import add_stream_route
 
     add_stream_route(app, api)
     add_openai_routes(app, api)

@@ -29,6 +29,7 @@ from llamax_cli.engine import Sampling
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.server.errors import ApiError, error_response, openai_error
 from llamax_cli.server.lifecycle import CLIENT_GONE, api_error, watch_disconnect
+from llamax_cli.server.request import read_params
 from llamax_cli.server.stream import END as _END
 from llamax_cli.server.stream import hand_over, next_line
 
@@ -118,8 +119,6 @@ def _completion_args(params: dict, n_ctx: int):
 
 
 def add_openai_routes(app, api) -> None:
-    from llamax_cli.server.app import read_params
-
     def engine():
         if api.translator is None:
             raise ApiError(503, "The model is still loading; try again in a moment")

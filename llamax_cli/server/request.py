@@ -15,16 +15,21 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.parse
-from typing import AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Iterable
 
 from fastapi import Request
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect
 
+from llamax_cli.core import languages
+from llamax_cli.core.errors import UsageError
+from llamax_cli.core.languages import Language
 from llamax_cli.server.errors import ApiError
 
 DRAIN_FACTOR = 8
 IDLE_TIMEOUT = 15.0  # seconds without a byte in the middle of a request body
+# LibreTranslate's own spellings, besides every spelling `--to` accepts.
+_ALIASES = {"zt": "zh-Hant", "pb": "pt-BR", "zh-hant": "zh-Hant", "zh-hans": "zh"}
 
 
 def _too_large(limit: int, drained: bool) -> ApiError:
@@ -128,3 +133,14 @@ def _json_object(raw: bytes) -> dict:
         raise ApiError(400, "Invalid request: the JSON body holds a lone surrogate "
                             "(\\ud800-\\udfff), which is not text") from None
     return body
+
+
+def resolve_code(code: Any, what: str) -> Language:
+    if code is not None and not isinstance(code, str):
+        raise ApiError(400, f"Invalid request: {what} must be a language code (a string)")
+    if code is None or not code.strip():
+        raise ApiError(400, f"Invalid request: missing {what} parameter")
+    try:
+        return languages.resolve(_ALIASES.get(code.strip().lower(), code.strip()), option=what)
+    except UsageError as exc:
+        raise ApiError(400, f"{what} language {code} is not supported ({exc})") from None

@@ -49,13 +49,13 @@ def is_loopback(host: str) -> bool:
 
 def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
           api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None],
-          glossary=None) -> None:
+          glossary=None, ask: Optional[Callable[[str], bool]] = None) -> None:
     from llamax_cli.models.factory import model_path, remote_target
     from llamax_cli.server.app import Api, create_app
 
     remote = remote_target(model, settings)
     # A missing model fails before binding; a remote engine is probed once loading.
-    path = None if remote else model_path(model, yes=yes, note=note)
+    path = None if remote else model_path(model, yes=yes, note=note, ask=ask)
     sock = _listen(host, port)  # a port in use fails before the model loads
     api = Api(None, limits, api_keys)
     api.beams = settings.get("beams") or 1

@@ -23,7 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from llamax_cli.service import pipeline
 from llamax_cli.engine import Sampling
 from llamax_cli.core.errors import LlamaxError
+from llamax_cli.server.errors import ApiError
 from llamax_cli.server.lifecycle import CLIENT_GONE, api_error, watch_disconnect
+from llamax_cli.server.request import read_params, resolve_code
 from llamax_cli.formats.segment import segment
 
 END = object()  # a worker's last item for its response
@@ -31,7 +33,6 @@ _END = END
 
 
 def add_stream_route(app, api) -> None:
-    from llamax_cli.server.app import read_params
 
     @app.post("/llamax/translate")
     async def stream_route(request: Request):
@@ -87,8 +88,6 @@ def add_stream_route(app, api) -> None:
 
 def _job(api, params: dict):
     """The request's document, languages, options and per-unit sources, or a 400."""
-    from llamax_cli.server.app import ApiError, resolve_code
-
     text = params.get("text")
     if not isinstance(text, str) or not text:
         raise ApiError(400, "Invalid request: missing text parameter")
@@ -115,7 +114,6 @@ def _job(api, params: dict):
 
 def _count(value, name: str):
     """A whole number of at least 1, or None (absent)."""
-    from llamax_cli.server.app import ApiError
 
     if value is None:
         return None
@@ -125,7 +123,6 @@ def _count(value, name: str):
 
 
 def _sampling(params: dict) -> Sampling:
-    from llamax_cli.server.app import ApiError
 
     try:
         temperature, seed = float(params.get("temperature") or 0.0), int(params.get("seed") or 0)
@@ -141,7 +138,6 @@ def _glossary(sent, own):
     if not sent:
         return own
     from llamax_cli.service.glossary import Glossary
-    from llamax_cli.server.app import ApiError
 
     if not isinstance(sent, dict):
         raise ApiError(400, "Invalid request: glossary must be {keep: [terms], pairs: "

@@ -10,7 +10,7 @@ from llamax_cli.formats.segment import split_sentences
 
 if TYPE_CHECKING:
     from llamax_cli.engine import Engine
-    from llamax_cli.service.pipeline import Options
+    from llamax_cli.service.options import Options
 
 _PROMPT_OVERHEAD = 100  # tokens of template around the input, with margin
 

@@ -24,9 +24,10 @@ from llamax_cli.service import guards
 from llamax_cli.formats import markup
 from llamax_cli.service import prompt
 from llamax_cli.formats import spans
-from llamax_cli.engine import Engine, Request, Sampling
+from llamax_cli.engine import Engine, Request
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import Language
+from llamax_cli.service.options import Options
 from llamax_cli.service.parts import fit_parts, max_tokens_for, split_in_two
 from llamax_cli.formats.segment import Document, Unit
 from llamax_cli.service.verdict import FIRST, LANGUAGE, PENALTY, judge, notes_line, other_problems
@@ -44,17 +45,6 @@ WINDOW = 128
 # Statuses that mean "done, but this unit needs a look": they make the run exit 3.
 PROBLEMS = ("truncated", "degenerate", "protected-lost", "too-long", "wrong-language",
             "glossary-miss", "markup-lost")
-
-
-@dataclass(frozen=True)
-class Options:
-    max_tokens: int | None = None  # None: sized from each unit's source length
-    sampling: Sampling = field(default_factory=Sampling)
-    live: bool = False  # stream the head unit token by token (may be retracted)
-    beams: int = 1  # beam search width (engine/beams.py); 1: greedy or sampled
-    alternatives: int = 0  # other hypotheses to report per unit (needs beams > alternatives)
-    check_language: bool = True  # language_check.py: retry, then flag, wrong-language output
-    glossary: glossaries.Glossary | None = None
 
 
 @dataclass
