@@ -8,6 +8,8 @@ in LAYERS, never one after it (tests/test_structure.py checks this, and that the
 import circles). `api.py` and `__main__.py` sit on top of them all.
 """
 
+import importlib
+
 __version__ = "0.1.0"
 
 LAYERS = ("core", "lid", "formats", "engine", "models", "service", "server", "cli")
@@ -17,7 +19,5 @@ __all__ = ["Translator", "detect", "open_translator", "translate_text", "transla
 
 def __getattr__(name: str):  # PEP 562: the library face loads when first asked for
     if name in __all__:
-        import importlib
-
         return getattr(importlib.import_module("llamax_cli.api"), name)
     raise AttributeError(f"module 'llamax_cli' has no attribute {name!r}")

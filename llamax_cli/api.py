@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from llamax_cli.core import config
-from llamax_cli.core import languages
-from llamax_cli.service.translator import TextTranslation, Translator
+from llamax_cli.core import config, languages
+from llamax_cli.models.factory import check_settings, open_engine
 from llamax_cli.service.pipeline import Options
+from llamax_cli.service.translator import TextTranslation, Translator
 
 # The engine settings a program may pass as keywords (the CLI's flags of the same names).
 ENGINE_SETTINGS = ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
@@ -31,8 +31,6 @@ def open_translator(model: Optional[str] = None, *, download: bool = False,
     """A Translator on `model` (a GGUF path, a registry name[:quant], or None for the
     configured default), its engine loaded once. `download` fetches a missing registry model
     from the hub. Close it when done (or use it in a `with` block)."""
-    from llamax_cli.models.factory import check_settings, open_engine
-
     unknown = sorted(set(settings) - set(ENGINE_SETTINGS))
     if unknown:
         raise TypeError(f"unknown setting(s) {', '.join(unknown)}; known: "

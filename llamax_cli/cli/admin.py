@@ -18,6 +18,7 @@ def _note(message: str) -> None:
 
 
 def _console(stderr: bool = False):
+    # rich costs ~40-60 ms to import: only when something is drawn
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
@@ -26,6 +27,7 @@ def _console(stderr: bool = False):
 @models_app.command("list")
 def models_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines output.")) -> None:
     """Every model and quantization: size, and where it is if downloaded."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.models import registry
 
     reg = registry.load()
@@ -46,6 +48,7 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines o
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
+    # rich costs ~40-60 ms to import: only when something is drawn
     from rich.table import Table
 
     table = Table("name", "size", "downloaded", box=None, pad_edge=False)
@@ -62,6 +65,7 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines o
 def models_pull(name: str = typer.Argument(..., help="Model name[:quant], e.g. llamax3-8b-alpaca:q8_0"),
                 quiet: bool = typer.Option(False, "-q", "--quiet")) -> None:
     """Download a model into the Hugging Face cache: resumable, verified."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.models import hub
     from llamax_cli.models import registry
 
@@ -72,6 +76,7 @@ def models_pull(name: str = typer.Argument(..., help="Model name[:quant], e.g. l
 @models_app.command("rm")
 def models_rm(name: str = typer.Argument(..., help="Model name[:quant]")) -> None:
     """Delete a downloaded model file and free its space."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.models import hub
     from llamax_cli.models import registry
 
@@ -83,6 +88,7 @@ def models_rm(name: str = typer.Argument(..., help="Model name[:quant]")) -> Non
 @models_app.command("path")
 def models_path(name: Optional[str] = typer.Argument(None, help="Model name[:quant] [default: yours]")) -> None:
     """Print the local file of a model, for scripts (exit 1 if not downloaded)."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.models import registry
 
     resolved = registry.resolve(name)
@@ -94,6 +100,7 @@ def models_path(name: Optional[str] = typer.Argument(None, help="Model name[:qua
 @models_app.command("info")
 def models_info(name: Optional[str] = typer.Argument(None, help="Model name [default: yours]")) -> None:
     """Details of one model: source, prompt family, context, quantizations."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.models import registry
 
     ref = registry.lookup(name or registry.chosen_name())
@@ -117,6 +124,7 @@ def models_info(name: Optional[str] = typer.Argument(None, help="Model name [def
 @config_app.command("show")
 def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
     """Each setting, its effective value, and where that value comes from."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.core import config
     from llamax_cli.core.errors import LlamaxError
 
@@ -143,6 +151,7 @@ def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
 @config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(key: str, value: str) -> None:
     """Store a default (`llamax config show` lists the settings)."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.core import config
 
     stored = config.set_value(key, value)
@@ -152,6 +161,7 @@ def config_set(key: str, value: str) -> None:
 @config_app.command("unset")
 def config_unset(key: str) -> None:
     """Remove a stored default."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.core import config
 
     config.unset(key)
@@ -159,6 +169,7 @@ def config_unset(key: str) -> None:
 
 def doctor(offline: bool = typer.Option(False, "--offline", help="Skip the hub check.")) -> None:
     """Versions, compiled backends, devices, memory, models, and what to fix."""
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.cli.doctor import diagnose
 
     report = diagnose(check_hub=not offline)

@@ -10,9 +10,12 @@ import sys
 import typer
 
 from llamax_cli import __version__
-from llamax_cli.core.errors import DoneWithProblems, Interrupted, LlamaxError, OutputClosed
-from llamax_cli.cli import streams
+from llamax_cli.cli import admin, detect
+from llamax_cli.cli import eval as eval_cli  # the module is named after its command
+from llamax_cli.cli import languages, serve, streams, translate
 from llamax_cli.cli.streams import warn
+from llamax_cli.core.errors import DoneWithProblems, Interrupted, LlamaxError, OutputClosed
+from llamax_cli.core.interrupts import unwind_on_termination_signals
 
 app = typer.Typer(
     name="llamax",
@@ -70,9 +73,6 @@ def _main(
 
 def _register_commands() -> None:
     """Each command lives in its own module; here they join the app, in `--help` order."""
-    from llamax_cli.cli import admin, detect, languages, serve, translate
-    from llamax_cli.cli import eval as eval_cli  # the module is named after its command
-
     app.command("translate", short_help="Translate files, stdin or --text (streams to stdout).")(
         guarded(translate.translate_command))
     app.command("detect", short_help="Detect the language of text ('und' when unsure).")(
@@ -103,8 +103,6 @@ def main() -> None:
     """
     debug = os.environ.get("LLAMAX_DEBUG", "") not in ("", "0") or "--debug" in sys.argv
     streams.use_utf8()  # whatever the locale says: a translation is no ASCII
-    from llamax_cli.core.interrupts import unwind_on_termination_signals
-
     unwind_on_termination_signals()
     try:
         app(prog_name="llamax")

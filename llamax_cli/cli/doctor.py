@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from llamax_cli import __version__
 from llamax_cli.core import config
-from llamax_cli.models import registry
+from llamax_cli.core.errors import LlamaxError
 from llamax_cli.engine.kernels import policy
 from llamax_cli.engine.llama import default_threads, system_report
+from llamax_cli.engine.remote import RemoteEngine
+from llamax_cli.models import hub, registry
 
 # Beyond the weights: KV cache at the default context, compute buffers, the process itself.
 _RUNTIME_OVERHEAD = 1_200_000_000
@@ -89,8 +91,6 @@ def _kernels(system: dict) -> str:
 
 
 def diagnose(check_hub: bool = True) -> Report:
-    from llamax_cli.models import hub
-
     report = Report()
     system = system_report()
     gpus = [d for d in system["devices"] if d["kind"] in ("gpu", "igpu", "accel")]
@@ -156,9 +156,6 @@ def diagnose(check_hub: bool = True) -> Report:
 
 def _probe_remote(api_base: str, report: Report) -> str:
     """The configured OpenAI-compatible server: reachable, model, context, tokenizer."""
-    from llamax_cli.engine.remote import RemoteEngine
-    from llamax_cli.core.errors import LlamaxError
-
     key = os.environ.get("LLAMAX_API_KEY") or os.environ.get("OPENAI_API_KEY") or None
     try:
         engine = RemoteEngine(api_base, model=config.value("api_model"), api_key=key,

@@ -37,6 +37,7 @@ def eval_command(
       llamax eval --src en.txt --ref de.txt --from en --to de --beams 4
       llamax eval pairs.tsv --json      # several language pairs, scored each and as a mean
     """
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.service import evaluate
     from llamax_cli.cli.streams import warn
     from llamax_cli.core.errors import UsageError
@@ -63,6 +64,7 @@ def eval_command(
 
 
 def _pairs(table, hyp, ref, src, from_, to):
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.service import evaluate
     from llamax_cli.core.errors import UsageError
 
@@ -91,6 +93,7 @@ def _pairs(table, hyp, ref, src, from_, to):
 
 
 def _translate(pairs, model, beams, yes, note) -> None:
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.core import config
     from llamax_cli.service import evaluate
     from llamax_cli.service import pipeline

@@ -11,6 +11,7 @@ from llamax_cli.core.languages import all_languages, native_name
 
 def languages_command(as_json: bool = typer.Option(False, "--json", help="JSON Lines output.")) -> None:
     """List the 102 languages LLaMAX translates, with their codes."""
+    # the detector loads numpy: only when the command runs
     from llamax_cli.lid.detect import detectable
 
     langs = all_languages()
@@ -20,6 +21,7 @@ def languages_command(as_json: bool = typer.Option(False, "--json", help="JSON L
                       "detectable": detectable(lang.code)}
             typer.echo(json.dumps(record, ensure_ascii=False))
         return
+    # rich costs ~40-60 ms to import: only when something is drawn
     from rich.console import Console
     from rich.table import Table
 

@@ -70,6 +70,7 @@ def serve_command(
       curl -s localhost:5000/translate -H 'Content-Type: application/json' \\
            -d '{"q": "Good morning", "source": "auto", "target": "fr"}'
     """
+    # the web stack loads only when the command runs, not for `llamax --help`
     from llamax_cli.core import config
     from llamax_cli.server.app import Limits
     from llamax_cli.server.edge import parse_origins
@@ -86,6 +87,7 @@ def serve_command(
                                 ("api_base", api_base), ("api_model", api_model),
                                 ("remote_parallel", remote_parallel),
                                 ("remote_timeout", remote_timeout), ("beams", beams))})
+    # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.service.glossary import read as read_glossary
 
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import os
 import select
+import shutil
 import signal
 import stat
 import sys
@@ -89,8 +90,6 @@ def for_screen(text: str) -> str:
 
 def erase_on_terminal(out, text: str) -> None:
     """Take back text streamed to a terminal (only ever done on a TTY)."""
-    import shutil
-
     width = max(shutil.get_terminal_size().columns, 1)
     rows = max(len(text) - 1, 0) // width
     out.write("\r" + ("\x1b[1A" * rows) + "\x1b[J")

@@ -18,22 +18,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional, TextIO
 
-from llamax_cli.core import config
-from llamax_cli.core import languages
 from llamax_cli.cli import outputs
-from llamax_cli.service import source_language
-from llamax_cli.service import pipeline
-from llamax_cli.engine import Sampling
+from llamax_cli.cli.streams import (
+    download_question,
+    erase_on_terminal,
+    for_screen,
+    stop_when_reader_leaves,
+)
+from llamax_cli.core import config, languages
 from llamax_cli.core.errors import DoneWithProblems, LlamaxError, UsageError
-from llamax_cli.service.glossary import read as read_glossary
 from llamax_cli.core.languages import Language
-from llamax_cli.formats.segment import Document, segment
-from llamax_cli.service.translator import Translator
+from llamax_cli.core.progress import UnitProgress
+from llamax_cli.core.textio import (
+    STDIN,
+    AtomicOutput,
+    OutputError,
+    Source,
+    read_source,
+    stdout_for,
+    text_source,
+)
+from llamax_cli.engine import Sampling
 from llamax_cli.formats.pending import refuse_pending
-from llamax_cli.cli.streams import (download_question, erase_on_terminal, for_screen,
-                                    stop_when_reader_leaves)
-from llamax_cli.core.textio import (STDIN, AtomicOutput, OutputError, Source, read_source, stdout_for,
-                               text_source)
+from llamax_cli.formats.segment import Document, segment
+from llamax_cli.models import registry
+from llamax_cli.models.factory import check_settings, open_engine
+from llamax_cli.server.client import RemoteTranslator, find_local_server
+from llamax_cli.service import pipeline, source_language
+from llamax_cli.service.glossary import read as read_glossary
+from llamax_cli.service.translator import Translator
 
 if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
     from llamax_cli.lid.detect import Detection
@@ -129,8 +142,6 @@ def _check_usage(job: TranslateJob) -> None:
 
 def engine_settings(job: TranslateJob) -> dict:
     """Every engine setting, resolved once (flag > env > file > default) and checked."""
-    from llamax_cli.models.factory import check_settings
-
     return check_settings({key: config.value(key, getattr(job, key, None)) for key in
                            ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
                             "kv_cache", "api_base", "api_model", "remote_parallel",
@@ -249,8 +260,6 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
         with stop_when_reader_leaves(enabled=to_stdout):
             todo = [task for task in tasks if task.needs_engine(tgt)]
             if todo:
-                from llamax_cli.models.factory import open_engine
-
                 translator = _remote(job, settings, note) or Translator(
                     open_engine(job.model, settings, yes=job.yes, ask=download_question(),
                                 note=note,
@@ -298,14 +307,10 @@ def _remote(job: TranslateJob, settings: dict, note):
     """A running server to translate with: --server (or LLAMAX_SERVER, or the config), else a
     local `llamax serve` found running with the same model, unless --no-server or the engine
     is an OpenAI-compatible server (--api-base)."""
-    from llamax_cli.server.client import RemoteTranslator, find_local_server
-
     if job.no_server or settings.get("api_base"):
         return None
     url = config.value("server", job.server)
     if url is None:
-        from llamax_cli.models import registry
-
         try:
             path = registry.resolve(job.model).path
         except LlamaxError:
@@ -321,8 +326,6 @@ def _remote(job: TranslateJob, settings: dict, note):
 
 def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], options,
               job: TranslateJob, note, tally: _Tally) -> None:
-    from llamax_cli.core.progress import UnitProgress
-
     out: TextIO = task.sink or (sys.stdout if job.as_json else stdout_for(task.source))
     units = len(task.doc.units)
     show = not job.quiet and units > 1 and (task.sink is not None or not sys.stdout.isatty())

@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from platformdirs import user_config_dir
+
+from llamax_cli.core import languages
 from llamax_cli.core.errors import LlamaxError, UsageError
+from llamax_cli.core.textio import AtomicOutput
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,8 +31,6 @@ def _int(value: Any) -> int:
 
 
 def _language(value: Any) -> str:
-    from llamax_cli.core import languages
-
     return languages.resolve(str(value)).code
 
 
@@ -140,8 +142,6 @@ SETTINGS = {s.key: s for s in [
 
 
 def config_dir() -> Path:
-    from platformdirs import user_config_dir
-
     return Path(user_config_dir("llamax", appauthor=False))
 
 
@@ -213,8 +213,6 @@ def unset(key: str) -> None:
 
 
 def _write(data: dict[str, Any]) -> None:
-    from llamax_cli.core.textio import AtomicOutput
-
     path = config_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

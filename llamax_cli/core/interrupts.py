@@ -11,9 +11,12 @@ its exception as the section ends.
 
 from __future__ import annotations
 
+import signal
 import threading
 from contextlib import contextmanager
 from typing import Iterator
+
+from llamax_cli.core.errors import Interrupted
 
 _depth = 0  # shielded sections the main thread is in (signal handlers run in the main thread)
 _pending: BaseException | None = None
@@ -53,10 +56,6 @@ def unwind_on_termination_signals() -> None:
     and no temporary file is left behind. None of them raises inside a section that holds the
     engine's lock (shielded()). A signal the parent set to be ignored (`nohup`, a background
     job's SIGINT) stays ignored."""
-    import signal
-
-    from llamax_cli.core.errors import Interrupted
-
     def stop(signum, _frame):
         raise_or_defer(Interrupted(signum) if signum != signal.SIGINT else KeyboardInterrupt())
 

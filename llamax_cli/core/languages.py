@@ -164,6 +164,7 @@ def suggest(query: str, limit: int = 3) -> list[str]:
 
 def _name_outside_llamax(query: str) -> str | None:
     """The English name of a real language that LLaMAX does not cover, if query names one."""
+    # langcodes costs ~30 ms to import: only for names outside our table
     import langcodes
 
     text = query.strip()
@@ -187,6 +188,7 @@ def _name_outside_llamax(query: str) -> str | None:
 
 def native_name(lang: Language) -> str:
     """The language's name for itself, where langcodes knows it ('' otherwise)."""
+    # langcodes costs ~30 ms to import, and `llamax --help` loads this module
     import langcodes
 
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 
 def stderr_is_tty() -> bool:
@@ -24,9 +25,16 @@ class DownloadBar:
         self._progress = None
         if disable or not stderr_is_tty():
             return
+        # rich costs ~40-60 ms to import: only when something is drawn
         from rich.console import Console
-        from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                                   TimeRemainingColumn, TransferSpeedColumn)
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
 
         self._progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
@@ -59,11 +67,16 @@ class UnitProgress:
         self._tokens = 0
         if not enabled or not stderr_is_tty():
             return
-        import time
 
+        # rich costs ~40-60 ms to import: only when something is drawn
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self._clock = time.perf_counter
         self._start = self._clock()

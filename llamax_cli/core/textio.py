@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -311,8 +312,6 @@ class AtomicOutput:
 def _keep_backup(original: Path, backup: Path) -> None:
     """`backup` becomes the file `original` is now, never replacing an existing file: a hard
     link keeps the very inode (contents, permissions, times); a copy where links fail."""
-    import shutil
-
     try:
         os.link(original, backup)
         return

@@ -376,6 +376,7 @@ def _main_script(by_script: dict[str, int], letters: int) -> str:
 def _cld2_votes(text: str, table: _Table) -> np.ndarray:
     votes = np.zeros(len(table.codes))
     try:
+        # inside the try: without pycld2 (no wheel for the platform) its vote is skipped
         import pycld2
 
         reliable, _, details = pycld2.detect(_CONTROL.sub(" ", text), bestEffort=True)

@@ -15,6 +15,8 @@ import zlib
 
 import numpy as np
 
+from llamax_cli.core.languages import all_languages
+
 BITS = 18
 BUCKETS = 1 << BITS
 _SPACE = 32
@@ -170,8 +172,6 @@ MULTI = {"Latn", "Cyrl", "Arab", "Deva", "Hani"}
 
 @functools.lru_cache(maxsize=1)
 def _groups() -> dict[str, str]:
-    from llamax_cli.core.languages import all_languages
-
     groups = {}
     for lang in all_languages():
         # Japanese joins the Han table: text of kanji alone has no kana to tell it by.

@@ -4,8 +4,15 @@ registry entry with `api_base`) is a remote engine. Nothing else needs to know."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Optional
+
+from llamax_cli.core.errors import UsageError
+from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
+from llamax_cli.engine.remote import RemoteEngine
+from llamax_cli.engine.sizing import auto_parallel
+from llamax_cli.models import hub, registry
 
 # Tokens per unit (prompt and translation): a line needs a few hundred, and longer units are
 # split to fit. Memory grows with ctx x (parallel + 1).
@@ -17,9 +24,6 @@ def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None],
                ask: Optional[Callable[[str], bool]] = None) -> Path:
     """The model file to load, downloading a missing registry model when allowed: with `yes`,
     or when `ask` (the caller's yes/no question; None where no one can answer) says so."""
-    from llamax_cli.models import hub
-    from llamax_cli.models import registry
-
     resolved = registry.resolve(ref)
     if resolved.path is not None:
         return resolved.path
@@ -39,8 +43,6 @@ def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None],
 
 def check_settings(settings: dict) -> dict:
     """Settings that contradict each other are a usage error before any work starts."""
-    from llamax_cli.core.errors import UsageError
-
     if settings.get("deterministic") and settings.get("repack"):
         raise UsageError("--deterministic cannot use repacked weights (their kernels depend "
                          "on the batch): unset repack, or drop --deterministic")
@@ -55,7 +57,6 @@ def remote_target(ref: Optional[str], settings: dict) -> Optional[tuple[str, Opt
     config key), else a registry entry that names one."""
     if settings.get("api_base"):
         return settings["api_base"], settings.get("api_model")
-    from llamax_cli.models import registry
 
     if ref is not None and registry.looks_like_path(ref):
         return None
@@ -71,10 +72,6 @@ def remote_target(ref: Optional[str], settings: dict) -> Optional[tuple[str, Opt
 
 def open_remote(target: tuple[str, Optional[str]], settings: dict, *, note, verbose: bool,
                 max_waiting: int):
-    import os
-
-    from llamax_cli.engine.remote import RemoteEngine
-
     api_base, api_model = target
     key = os.environ.get("LLAMAX_API_KEY") or os.environ.get("OPENAI_API_KEY") or None
     engine = RemoteEngine(api_base, model=api_model, api_key=key,
@@ -96,15 +93,10 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
     (config.py); `units` sizes the default --parallel to the work when it is known, and `work`
     (the tokens the job will evaluate; None: open-ended, a server) decides whether repacking
     the weights at load pays."""
-    from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
-    from llamax_cli.engine.sizing import auto_parallel
-
     deterministic = bool(check_settings(settings).get("deterministic"))
     beams = settings.get("beams") or 1
     target = remote_target(ref, settings)
     if target is not None and beams > 1:
-        from llamax_cli.core.errors import UsageError
-
         raise UsageError("beam search (--beams, --alternatives) needs a local model: "
                          "OpenAI-compatible servers do not offer it the same way")
     if target is not None:

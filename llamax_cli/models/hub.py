@@ -17,6 +17,8 @@ import hashlib
 import os
 import re
 import shutil
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -40,8 +42,6 @@ def endpoint() -> str:
 def hub_reachable(timeout: float = 3.0) -> bool:
     if offline():
         return False
-    import urllib.error
-    import urllib.request
 
     try:
         urllib.request.urlopen(urllib.request.Request(endpoint(), method="HEAD"), timeout=timeout)
@@ -53,6 +53,7 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 
 
 def cache_dir() -> Path:
+    # huggingface_hub's submodules are slow to import: only when the hub is used
     from huggingface_hub import constants
 
     return Path(constants.HF_HUB_CACHE)
@@ -69,6 +70,7 @@ class Remote:
 
 def _remote(ref: ModelRef) -> Remote:
     """HEAD the file on the hub (the entry's repo, then its mirrors)."""
+    # huggingface_hub's submodules are slow to import: only when the hub is used
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
     from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
 
@@ -95,6 +97,7 @@ def _remote(ref: ModelRef) -> Remote:
 
 
 def _repo_dir(repo: str) -> Path:
+    # huggingface_hub's submodules are slow to import: only when the hub is used
     from huggingface_hub.file_download import repo_folder_name
 
     return cache_dir() / repo_folder_name(repo_id=repo, repo_type="model")
@@ -143,6 +146,7 @@ def pull(ref: ModelRef, *, note: Callable[[str], None] = lambda m: None) -> Path
         note(f"{ref.label} is already downloaded: {existing}")
         return existing
 
+    # filelock costs ~50 ms to import: only for a download
     from filelock import FileLock, Timeout
 
     partial = _partial_path(remote)
@@ -158,6 +162,7 @@ def pull(ref: ModelRef, *, note: Callable[[str], None] = lambda m: None) -> Path
 
 
 def _download(ref: ModelRef, remote: Remote, partial: Path, note) -> Path:
+    # huggingface_hub's submodules are slow to import: only when the hub is used
     from huggingface_hub.file_download import http_get
     from huggingface_hub.utils import build_hf_headers
 

@@ -162,6 +162,7 @@ def cached_path(ref: ModelRef) -> Path | None:
         return None
     if ref.entry.local:
         return Path(ref.file.file)
+    # huggingface_hub's submodules are slow to import: only when the hub is used
     from huggingface_hub import try_to_load_from_cache
 
     for repo in (ref.entry.repo, *ref.entry.mirrors):

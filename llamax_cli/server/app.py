@@ -24,16 +24,18 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from llamax_cli.core import languages
-from llamax_cli.service import pipeline
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import Language
+from llamax_cli.core.textio import decode, encoder
+from llamax_cli.formats.segment import segment
 from llamax_cli.server.edge import add_edge
 from llamax_cli.server.errors import ApiError, add_error_handlers
 from llamax_cli.server.files import FileStore
-from llamax_cli.server.request import read_params, resolve_code
 from llamax_cli.server.lifecycle import Lifecycle, api_error, watch_disconnect
 from llamax_cli.server.openai_routes import add_openai_routes
+from llamax_cli.server.request import read_params, resolve_code
 from llamax_cli.server.stream import add_stream_route
+from llamax_cli.service import pipeline
 from llamax_cli.service.translator import Translator
 
 FILE_FORMATS = (".txt", ".md", ".srt", ".html", ".htm")
@@ -294,9 +296,6 @@ def _add_file_routes(app: FastAPI, api: Api, run_admitted) -> None:
 
 def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> str:
     """Translates an uploaded file and keeps the result: its link below /download_file/."""
-    from llamax_cli.formats.segment import segment
-    from llamax_cli.core.textio import decode, encoder
-
     try:
         text, encoding, bom = decode(data, name)
     except LlamaxError as exc:

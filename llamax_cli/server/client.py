@@ -6,12 +6,16 @@ same. Also: finding a server already running on this machine with the requested 
 from __future__ import annotations
 
 import json
+import os
+import urllib.error
+import urllib.request
 from typing import Iterator, Optional, Sequence
 
-from llamax_cli.service import pipeline
 from llamax_cli.core.errors import Busy, LlamaxError
 from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document
+from llamax_cli.server.run import discovery_file
+from llamax_cli.service import pipeline
 
 
 class RemoteTranslator:
@@ -54,9 +58,6 @@ class RemoteTranslator:
         raise LlamaxError(f"the server at {self.url} closed the stream before the end")
 
     def _open(self, body: dict):
-        import urllib.error
-        import urllib.request
-
         request = urllib.request.Request(
             f"{self.url}/llamax/translate", data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"}, method="POST")
@@ -76,11 +77,6 @@ class RemoteTranslator:
 
 def find_local_server(model_path: str) -> Optional[str]:
     """The URL of a running `llamax serve` on this machine with the same model, if any."""
-    import os
-    import urllib.request
-
-    from llamax_cli.server.run import discovery_file
-
     path = discovery_file()
     try:
         info = json.loads(path.read_text())

@@ -9,19 +9,23 @@ import ipaddress
 import json
 import os
 import shutil
+import socket
 import threading
 from pathlib import Path
 from typing import Callable, Optional
 
 import uvicorn
+from platformdirs import user_cache_dir
 
 from llamax_cli.core import config
 from llamax_cli.core.errors import LlamaxError, UsageError
+from llamax_cli.models.factory import model_path, open_engine, remote_target
+from llamax_cli.server.app import Api, create_app
+from llamax_cli.server.edge import uvicorn_limits
+from llamax_cli.service.translator import Translator
 
 
 def discovery_file() -> Path:
-    from platformdirs import user_cache_dir
-
     return Path(os.environ.get("LLAMAX_SERVE_FILE") or
                 Path(user_cache_dir("llamax", appauthor=False)) / "serve.json")
 
@@ -50,9 +54,6 @@ def is_loopback(host: str) -> bool:
 def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
           api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None],
           glossary=None, ask: Optional[Callable[[str], bool]] = None) -> None:
-    from llamax_cli.models.factory import model_path, remote_target
-    from llamax_cli.server.app import Api, create_app
-
     remote = remote_target(model, settings)
     # A missing model fails before binding; a remote engine is probed once loading.
     path = None if remote else model_path(model, yes=yes, note=note, ask=ask)
@@ -92,9 +93,6 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
 
 def _load(api, server, path, model, settings, host, port, verbose, note, failure) -> None:
     """Load the model (or reach the remote engine) while the server already answers."""
-    from llamax_cli.models.factory import open_engine
-    from llamax_cli.service.translator import Translator
-
     try:
         engine = open_engine(str(path) if path else model, settings, verbose=verbose,
                              max_waiting=1_000_000, note=note)
@@ -118,8 +116,6 @@ class GracefulServer(uvicorn.Server):
     would re-raise the signal, which reads as a failure to service managers)."""
 
     def __init__(self, app, api, *, host: str, port: int, verbose: bool, note):
-        from llamax_cli.server.edge import uvicorn_limits
-
         grace = api.limits.grace
         # uvicorn's own deadline comes after ours: by then every request has its answer.
         super().__init__(uvicorn.Config(app, host=host, port=port,
@@ -161,8 +157,6 @@ def _after(seconds: float, action: Callable[[], object]) -> None:
 
 
 def _listen(host: str, port: int):
-    import socket
-
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]

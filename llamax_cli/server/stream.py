@@ -20,13 +20,14 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from llamax_cli.service import pipeline
-from llamax_cli.engine import Sampling
 from llamax_cli.core.errors import LlamaxError
+from llamax_cli.engine import Sampling
+from llamax_cli.formats.segment import segment
 from llamax_cli.server.errors import ApiError
 from llamax_cli.server.lifecycle import CLIENT_GONE, api_error, watch_disconnect
 from llamax_cli.server.request import read_params, resolve_code
-from llamax_cli.formats.segment import segment
+from llamax_cli.service import pipeline
+from llamax_cli.service.glossary import Glossary
 
 END = object()  # a worker's last item for its response
 _END = END
@@ -137,7 +138,6 @@ def _glossary(sent, own):
     """The client's glossary ({keep: [...], pairs: {source: target}}), else the server's."""
     if not sent:
         return own
-    from llamax_cli.service.glossary import Glossary
 
     if not isinstance(sent, dict):
         raise ApiError(400, "Invalid request: glossary must be {keep: [terms], pairs: "

@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from llamax_cli.core import languages
 from llamax_cli.core.errors import LlamaxError, UsageError
+from llamax_cli.core.textio import lines_of, read_source
+from llamax_cli.formats.segment import segment
 
 SPM_FILE = "flores200sacrebleuspm"  # the name sacrebleu gives the flores200 model it caches
 SPM_URL = "https://tinyurl.com/flores200sacrebleuspm"
@@ -47,8 +50,6 @@ class Pair:
 
 
 def read_lines(path: Path, what: str) -> list[str]:
-    from llamax_cli.core.textio import lines_of, read_source
-
     source = read_source(str(path))
     lines = lines_of(source.text)
     if not lines:
@@ -58,8 +59,6 @@ def read_lines(path: Path, what: str) -> list[str]:
 
 def read_table(path: Path, src: Optional[str], tgt: Optional[str]) -> list[Pair]:
     """Rows of a TSV (with a header) or JSONL file, grouped by language pair."""
-    from llamax_cli.core.textio import read_source
-
     text = read_source(str(path)).text
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         try:
@@ -113,6 +112,7 @@ def spm_model(spm: Optional[Path], note: Callable[[str], None]) -> Optional[str]
     if spm is not None:
         if not spm.is_file():
             raise UsageError(f"--spm {spm}: no such file")
+        # only with --spm
         import sentencepiece
 
         try:
@@ -147,6 +147,7 @@ def spm_model(spm: Optional[Path], note: Callable[[str], None]) -> Optional[str]
 
 def score(pair: Pair, spm_home: Optional[str]) -> dict:
     """sacrebleu's corpus scores of one pair, with their signatures."""
+    # sacrebleu costs ~80 ms to import: only when scoring
     from sacrebleu.metrics import BLEU, CHRF
     from sacrebleu.tokenizers import tokenizer_spm
 
@@ -188,10 +189,6 @@ def mean(results: list[dict]) -> dict:
 
 def translate_pair(pair: Pair, translator, options) -> None:
     """Fill in the hypotheses: each source line translated as one line of a text document."""
-    from llamax_cli.core import languages
-    from llamax_cli.service import pipeline
-    from llamax_cli.formats.segment import segment
-
     src = languages.resolve(pair.src, option="source language")
     tgt = languages.resolve(pair.tgt, option="target language")
     start = time.perf_counter()

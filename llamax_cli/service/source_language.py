@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Callable, Optional
 
 from llamax_cli.core import languages
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document
-
-if TYPE_CHECKING:  # the detector (numpy, its tables) loads only when something is detected
-    from llamax_cli.lid.detect import Detection
+from llamax_cli.lid import features
+from llamax_cli.lid.detect import Detection, close_languages, detect, locale_hint
 
 SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
 _SCRIPT_LETTERS = 8  # a unit with fewer letters does not vote on the document's scripts
@@ -45,8 +44,6 @@ class Choice:
 def choose(doc: Document, label: str, default: Optional[str],
            note: Callable[[str], None]) -> Choice:
     """The source language(s) of `doc`, detected; `default` is the user's `from` setting."""
-    from llamax_cli.lid.detect import detect, locale_hint
-
     if not doc.units:
         return Choice(None)
     locale = locale_hint()
@@ -87,8 +84,6 @@ def _sample(doc: Document) -> str:
 
 
 def _main_script(text: str) -> Optional[str]:
-    from llamax_cli.lid import features
-
     counts = features.scripts(features.codepoints(text))
     if counts.sum() < _SCRIPT_LETTERS:
         return None
@@ -113,8 +108,6 @@ def _scripts_differ(doc: Document) -> bool:
 def _another_language_inside(doc: Document, found: Detection, locale: Optional[str]) -> bool:
     """Whether a long unit, among up to _PROBE_UNITS spread over the document, is surely in
     another language than the document's answer."""
-    from llamax_cli.lid.detect import close_languages, detect
-
     near = close_languages(found.language.code)
     step = max(len(doc.units) // _PROBE_UNITS, 1)
     for unit in doc.units[::step][:_PROBE_UNITS]:
@@ -131,8 +124,6 @@ def _per_unit(doc: Document, found: Detection, default: Optional[str],
               locale: Optional[str]) -> Optional[Choice]:
     """Each unit's language, or None when they all turn out to be one. A unit too short to
     tell takes the user's default, else the language most sure units are in."""
-    from llamax_cli.lid.detect import detect
-
     answers = [detect(unit.source, locale=locale) for unit in doc.units]
     sure = collections.Counter(a.language for a in answers if a.reliable)
     if len(sure) < 2:

@@ -13,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
-from llamax_cli.service import pipeline
 from llamax_cli.core.errors import Cancelled
 from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document, segment
+from llamax_cli.lid.detect import detect
+from llamax_cli.service import pipeline
 
 __all__ = ["Cancelled", "TextTranslation", "Translator"]
 
@@ -65,8 +66,6 @@ class Translator:
 
     @staticmethod
     def detect(text: str, hint: Optional[str] = None) -> Detection:
-        from llamax_cli.lid.detect import detect
-
         return detect(text, hint=hint)
 
     # -- documents -----------------------------------------------------------------------
