@@ -56,7 +56,7 @@ def cld2(text: str) -> tuple[str, bool]:
     import pycld2
 
     try:
-        reliable, _, details = pycld2.detect(detect._CONTROL.sub(" ", text), bestEffort=True)
+        reliable, _, details = pycld2.detect(detect.CONTROL_CHARACTERS.sub(" ", text), bestEffort=True)
     except pycld2.error:
         return "un", False
     code = details[0][1]

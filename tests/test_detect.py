@@ -210,18 +210,19 @@ def test_close_languages_are_told_apart(code):
 
 
 def test_the_second_stage_is_shipped():
-    from llamax_cli.lid import detect as module
+    from llamax_cli.lid import model
 
-    groups = {model.codes for model in module._reranks().values()}
+    groups = {rerank.codes for rerank in model.reranks().values()}
     assert ("bs", "hr") in groups and ("id", "jv", "ms") in groups
 
 
 @pytest.fixture
 def fresh_model_caches():
     from llamax_cli.lid import detect as module
+    from llamax_cli.lid import model
 
-    caches = (module._tables, module._reranks, module._table_model, module._table_positions,
-              module._members)
+    caches = (model.tables, model.reranks, model.table_model, model.table_positions,
+              model.members)
     for cache in caches:
         cache.cache_clear()
     yield module
@@ -241,25 +242,25 @@ def test_a_table_model_in_lid_npz_joins_the_posterior(tmp_path, monkeypatch, fre
         features.rerank_features(features.codepoints(text)), 1 << bits)
     w = np.zeros((1 << bits, 3), dtype=np.int8)
     w[ids, 1] = 100
-    with module._data("lid.npz", "LLAMAX_LID_MODEL") as f:
+    with module.model.data_file("lid.npz", "LLAMAX_LID_MODEL") as f:
         arrays = dict(np.load(f))
     arrays.update({"lr.codes": np.array(["en", "fr", "es"]), "lr.w": w,
                    "lr.scale": np.array([0.01]), "lr.bias": np.zeros(3, dtype=np.float32)})
     np.savez(tmp_path / "lid.npz", **arrays)
     monkeypatch.setenv("LLAMAX_LID_MODEL", str(tmp_path / "lid.npz"))
 
-    ev = module._evidence(text)
+    ev = module.evidence(text)
     logprobs = module._table_logprobs(ev)
     known = [ev.codes.index(c) for c in ("en", "fr", "es")]
     assert abs(np.exp(logprobs[known]).sum() - 1) < 1e-6  # a distribution over its languages
     assert ev.codes[int(np.argmax(logprobs))] == "fr"
     assert logprobs.min() == logprobs[known].min()  # languages it lacks get its lowest
-    params = dict(module._calibration(), lr_gamma=0.0)
-    without = module._logits(ev, params)
-    with_model = module._logits(ev, dict(params, lr_gamma=1.0))
+    params = dict(module.model.calibration(), lr_gamma=0.0)
+    without = module.posterior_logits(ev, params)
+    with_model = module.posterior_logits(ev, dict(params, lr_gamma=1.0))
     fr, es = ev.codes.index("fr"), ev.codes.index("es")
     assert with_model[fr] - with_model[es] > without[fr] - without[es]
-    cyrillic = module._evidence("Комитет опубликует свой доклад весной.")
+    cyrillic = module.evidence("Комитет опубликует свой доклад весной.")
     assert not module._table_logprobs(cyrillic).any()  # Latin only
 
 
@@ -269,21 +270,21 @@ def test_the_table_model_sits_out_below_its_word_count(tmp_path, monkeypatch, fr
     module = fresh_model_caches
     w = np.full((features.TABLE_BUCKETS, 2), 0, dtype=np.int8)
     w[:, 1] = 100  # Northern Sotho, whatever the text: the model is sure and wrong
-    with module._data("lid.npz", "LLAMAX_LID_MODEL") as f:
+    with module.model.data_file("lid.npz", "LLAMAX_LID_MODEL") as f:
         arrays = dict(np.load(f))
     arrays.update({"lr.codes": np.array(["en", "nso"]), "lr.w": w,
                    "lr.scale": np.array([0.1]), "lr.bias": np.zeros(2, dtype=np.float32)})
     np.savez(tmp_path / "lid.npz", **arrays)
     monkeypatch.setenv("LLAMAX_LID_MODEL", str(tmp_path / "lid.npz"))
-    params = dict(module._calibration(), lr_gamma=1.0, lr_min_words=2)
+    params = dict(module.model.calibration(), lr_gamma=1.0, lr_min_words=2)
 
-    one, two = module._evidence("Hello!"), module._evidence("Hello, world")
+    one, two = module.evidence("Hello!"), module.evidence("Hello, world")
     assert not module._table_logprobs(one, 2).any()
     assert module._table_logprobs(two, 2).any()
     assert module.platt_key(one, params) == "Latn-short"
     assert module.platt_key(two, params) == "Latn"
     en, nso = one.codes.index("en"), one.codes.index("nso")
-    logits = module._logits(one, params)
+    logits = module.posterior_logits(one, params)
     assert logits[en] > logits[nso]
-    two_logits = module._logits(two, params)
+    two_logits = module.posterior_logits(two, params)
     assert two_logits[nso] > two_logits[en]

@@ -32,7 +32,7 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llamax_cli.lid import detect
+from llamax_cli.lid import detect, model  # noqa: E402
 from llamax_cli.lid import features  # noqa: E402
 
 CUTS = (1, 2, 3, 5, None)
@@ -44,7 +44,7 @@ def items(dev: Path):
         code, text = line.split("\t", 1)
         for cut in CUTS:
             piece = features.prefix(text, code, cut)
-            ev = detect._evidence(piece)
+            ev = detect.evidence(piece)
             if ev is not None:
                 yield code, cut, ev
 
@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dev", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--prior-mix", type=float, default=detect.PRIOR_MIX,
+    parser.add_argument("--prior-mix", type=float, default=model.PRIOR_MIX,
                         help="weight of the web-share prior against a uniform one")
     parser.add_argument("--rerank", type=float, nargs=2, default=(1.0, 1.0), metavar=("ALPHA", "BETA"),
                         help="second stage: weight of its logistic regression and of naive "
@@ -112,7 +112,7 @@ def main() -> None:
                              "(tools/train_lid_lr.py; chosen by dev accuracy)")
     parser.add_argument("--lr-min-words", type=int, default=2,
                         help="the whole-table model joins from this many words on "
-                             "(detect._table_logprobs: one everyday word it saw mostly in "
+                             "(detect.py, _table_logprobs: one everyday word it saw mostly in "
                              "another language's web text, like 'Hello', must not decide)")
     args = parser.parse_args()
     rows = list(items(args.dev))
@@ -131,9 +131,7 @@ def main() -> None:
         params["groups"][group] = fit_temperature([e for _, e in inside], truth)
         print(group, len(inside), params["groups"][group])
     # Stage 2: Platt scaling of the top posterior, with the prior in place.
-    detect._calibration.cache_clear()
-    detect._log_prior.cache_clear()
-    detect._calibration = lambda: params
+    model.use_calibration(params)
     by_platt = collections.defaultdict(list)
     for group, members in by_group.items():
         for code, _, ev in members:
@@ -141,7 +139,7 @@ def main() -> None:
     for key, members in sorted(by_platt.items()):
         tops, lengths, right = [], [], []
         for code, ev in members:
-            logits = detect._logits(ev, params)
+            logits = detect.posterior_logits(ev, params)
             probs = np.exp(logits - logits.max())
             probs /= probs.sum()
             best = int(np.argmax(probs))

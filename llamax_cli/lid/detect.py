@@ -23,7 +23,7 @@ How it decides, cheapest evidence first:
    Bayes counts every n-gram alike. Used when lid.npz carries it (the shipped one does),
    from two words on (`lr_min_words`): BENCHMARKS.md, "A whole-table model".
 
-The posterior adds priors: a mix (PRIOR_MIX) of uniform and web share (data/lid-priors.csv,
+The posterior adds priors: a mix (model.PRIOR_MIX) of uniform and web share (data/lid-priors.csv,
 Common Crawl), the user's locale (weak) and --hint (strong). Naive-Bayes log-likelihoods are
 divided by a temperature that grows with the length, so priors count for two words and fade
 for a paragraph. Confidence is the top posterior after Platt scaling; both stages are fitted
@@ -33,20 +33,17 @@ data/lid-calibration.json), never on the NTREX measurement sample.
 
 from __future__ import annotations
 
-import csv
 import functools
-import json
 import math
 import os
 import re
 from dataclasses import dataclass
-from importlib.resources import files
 
 import numpy as np
 
 from llamax_cli.lid import han_variants
 from llamax_cli.core import languages
-from llamax_cli.lid import features
+from llamax_cli.lid import features, model
 from llamax_cli.core.languages import Language
 
 CONFIDENCE_FLOOR = 0.5  # below it, `translate` asks for --from and `detect` says "unknown"
@@ -56,11 +53,10 @@ _SINGLE_SCRIPT = {
     "Mlym": "ml", "Taml": "ta", "Telu": "te", "Orya": "or", "Hang": "ko", "Kana": "ja",
 }
 _ASSAMESE_LETTERS = re.compile("[\u09f0\u09f1]")  # ৰ ৱ: in Assamese, never in Bengali
-PRIOR_MIX = 0.25  # the prior: this much web share (data/lid-priors.csv), the rest uniform
 LOCALE_PRIOR = 3.0  # the user's locale language is taken as 3x likelier a priori (weak)
 HINT_PRIOR = 20.0  # a hinted language (--hint) as 20x likelier a priori (strong)
 _LEGACY_CODES = {"iw": "he", "jw": "jv", "in": "id", "mo": "ro", "ku": "ckb", "zh-Hant": "zh-Hant"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -77,119 +73,6 @@ class Detection:
 UNKNOWN = Detection(None, 0.0)
 
 
-@dataclass(frozen=True)
-class _Table:
-    codes: tuple[str, ...]
-    q: np.ndarray  # buckets x languages, uint8 quantized log-probabilities
-    scale: float  # log-prob per quantization step
-
-
-def _data(name: str, env: str):
-    override = os.environ.get(env)
-    return open(override, "rb") if override else files("llamax_cli").joinpath(f"data/{name}").open("rb")
-
-
-@functools.lru_cache(maxsize=1)
-def _tables() -> dict[str, _Table]:
-    # LLAMAX_LID_MODEL: evaluate another model (e.g. one trained with a dev split held out).
-    with _data("lid.npz", "LLAMAX_LID_MODEL") as f:
-        data = np.load(f)
-        tables = {}
-        for script in features.MULTI:
-            if f"{script}.q" in data:
-                tables[script] = _Table(tuple(str(c) for c in data[f"{script}.codes"]),
-                                        data[f"{script}.q"], float(data[f"{script}.range"][1]))
-    return tables
-
-
-@dataclass(frozen=True)
-class _Rerank:
-    codes: tuple[str, ...]
-    ids: np.ndarray  # sorted feature ids (features.rerank_features)
-    w: np.ndarray  # len(ids) x len(codes) weights
-    bias: np.ndarray
-
-
-@functools.lru_cache(maxsize=1)
-def _reranks() -> dict[str, _Rerank]:
-    """The second stage, by member language: one logistic regression per group of close
-    languages (tools/train_lid_rerank.py), stored in lid.npz beside the naive-Bayes tables."""
-    with _data("lid.npz", "LLAMAX_LID_MODEL") as f:
-        data = np.load(f)
-        by_code = {}
-        i = 0
-        while f"rr{i}.codes" in data:
-            model = _Rerank(tuple(str(c) for c in data[f"rr{i}.codes"]), data[f"rr{i}.ids"],
-                            data[f"rr{i}.w"].astype(np.float32) * float(data[f"rr{i}.scale"][0]),
-                            data[f"rr{i}.bias"].astype(np.float64))
-            by_code.update((code, model) for code in model.codes)
-            i += 1
-    return by_code
-
-
-@dataclass(frozen=True)
-class _TableModel:
-    codes: tuple[str, ...]
-    w: np.ndarray  # buckets (features.table_features) x len(codes)
-    bias: np.ndarray
-
-
-@functools.lru_cache(maxsize=1)
-def _table_model() -> _TableModel | None:
-    """The whole-table logistic regression (tools/train_lid_lr.py), if lid.npz has one."""
-    with _data("lid.npz", "LLAMAX_LID_MODEL") as f:
-        data = np.load(f)
-        if "lr.codes" not in data:
-            return None
-        return _TableModel(tuple(str(c) for c in data["lr.codes"]),
-                           data["lr.w"].astype(np.float32) * float(data["lr.scale"][0]),
-                           data["lr.bias"].astype(np.float64))
-
-
-@functools.lru_cache(maxsize=8)
-def _table_positions(script: str) -> np.ndarray:
-    """For each language of the script's table, its column in the table model (or -1)."""
-    model = _table_model()
-    return np.array([model.codes.index(c) if c in model.codes else -1
-                     for c in _tables()[script].codes])
-
-
-@functools.lru_cache(maxsize=64)
-def _members(script: str, group: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of a rerank group's languages in the script's table, and which of the group
-    the table has."""
-    codes = _tables()[script].codes
-    inside = np.array([c in codes for c in group])
-    return np.array([codes.index(c) for c in group if c in codes]), inside
-
-
-@functools.lru_cache(maxsize=1)
-def _calibration() -> dict:
-    """Fitted by tools/fit_lid_calibration.py on held-out training lines (never on NTREX)."""
-    # LLAMAX_LID_CALIBRATION: evaluate another fit.
-    with _data("lid-calibration.json", "LLAMAX_LID_CALIBRATION") as f:
-        return json.load(f)
-
-
-@functools.lru_cache(maxsize=1)
-def _web_share() -> dict[str, float]:
-    with files("llamax_cli").joinpath("data/lid-priors.csv").open(encoding="utf-8") as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        share = {row["code"]: float(row["pages_percent"]) for row in rows}
-    total = sum(share.values())
-    return {code: value / total for code, value in share.items()}
-
-
-@functools.lru_cache(maxsize=8)
-def _log_prior(script: str) -> np.ndarray:
-    codes = _tables()[script].codes
-    share = _web_share()
-    web = np.array([share.get(code, 0.0) for code in codes])
-    web = web / web.sum() if web.sum() else np.full(len(codes), 1 / len(codes))
-    mix = _calibration().get("prior_mix", PRIOR_MIX)
-    return np.log(mix * web + (1 - mix) / len(codes))
-
-
 def locale_hint(environ=os.environ) -> str | None:
     """The language of the user's locale (LC_ALL, LC_MESSAGES, LANG; C and POSIX are skipped),
     as a LLaMAX code, or None. Meant as detect()'s weak `locale` prior."""
@@ -204,7 +87,7 @@ def locale_hint(environ=os.environ) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Evidence:
+class Evidence:
     group: str  # the table's script, or "rule" when the script alone decides
     codes: tuple[str, ...]
     loglik: np.ndarray  # naive-Bayes log-likelihoods, nats (zeros for "rule")
@@ -220,7 +103,7 @@ class _Evidence:
         return features.rerank_features(self.cps, self.grams)
 
 
-def _evidence(text: str) -> _Evidence | None:
+def evidence(text: str) -> Evidence | None:
     cps = features.codepoints(text)
     counts = features.scripts(cps)
     letters = int(counts.sum())
@@ -235,20 +118,20 @@ def _evidence(text: str) -> _Evidence | None:
     length = letters + 2 * dense  # a Han character carries about a word
     one = np.zeros(1)
     if script in _SINGLE_SCRIPT:
-        return _Evidence("rule", (_SINGLE_SCRIPT[script],), one, one, length, share)
+        return Evidence("rule", (_SINGLE_SCRIPT[script],), one, one, length, share)
     if script == "Beng":
         code = "as" if _ASSAMESE_LETTERS.search(text) else "bn"
-        return _Evidence("rule", (code,), one, one, length, share)
-    table = _tables().get(script)
+        return Evidence("rule", (code,), one, one, length, share)
+    table = model.tables().get(script)
     if table is None:
         return None
     grams = features.buckets(cps)
     loglik = table.q[grams].sum(axis=0, dtype=np.int64) * table.scale
     votes = _cld2_votes(text, table) if script in ("Latn", "Hani") else np.zeros(len(table.codes))
-    return _Evidence(script, table.codes, loglik, votes, length, share, cps, grams)
+    return Evidence(script, table.codes, loglik, votes, length, share, cps, grams)
 
 
-def _logits(ev: _Evidence, params: dict, prior: bool = True) -> np.ndarray:
+def posterior_logits(ev: Evidence, params: dict, prior: bool = True) -> np.ndarray:
     """Log-posterior (unnormalized): tempered likelihood + pycld2's vote + log prior + the
     whole-table model, then the second stage within a group of close languages.
 
@@ -262,62 +145,62 @@ def _logits(ev: _Evidence, params: dict, prior: bool = True) -> np.ndarray:
     p = params["groups"][ev.group]
     temperature = p["t0"] * (ev.length / 20) ** p["t1"]
     logits = (ev.loglik - ev.loglik.max()) / temperature + p["cld2"] * ev.votes
-    logits = logits + _log_prior(ev.group) if prior else logits
+    logits = logits + model.log_prior(ev.group) if prior else logits
     table = logits + params.get("lr_gamma", 0.0) * _table_logprobs(
         ev, params.get("lr_min_words", 1))
     out = _rerank(ev, table, params.get("rerank", {"alpha": 1.0, "beta": 0.0}), logits)
     if ev.group == "Hani" and ev.cps is not None:  # characters written in one script only
-        out = han_variants.adjust(ev.cps, ev.codes, out, _log_prior(ev.group))
+        out = han_variants.adjust(ev.cps, ev.codes, out, model.log_prior(ev.group))
     return out
 
 
-def _table_logprobs(ev: _Evidence, min_words: int = 1) -> np.ndarray:
+def _table_logprobs(ev: Evidence, min_words: int = 1) -> np.ndarray:
     """The whole-table model's log-probabilities over the table's languages, to be weighed by
     `lr_gamma`; zeros where it has no model for the script, or for fewer than `min_words`
     words: on one everyday word that its training text has mostly in another language's web
     text ("Hello" in Northern Sotho's, "Yes" in Asturian's) it is sure and wrong, and would
     overrule the prior. (Holding it within 1.5-2 nats of its best instead kept "Hello" English
     but lost most of its gain on the NTREX sample.)"""
-    model = _table_model()
-    if model is None or ev.cps is None or ev.group != features.TABLE_SCRIPT:
+    regression = model.table_model()
+    if regression is None or ev.cps is None or ev.group != features.TABLE_SCRIPT:
         return np.zeros(len(ev.codes))
     if _words(ev) < min_words:
         return np.zeros(len(ev.codes))
-    ids, values = features.table_features(ev.rerank_ids, len(model.w))
-    z = values @ model.w[ids] + model.bias
+    ids, values = features.table_features(ev.rerank_ids, len(regression.w))
+    z = values @ regression.w[ids] + regression.bias
     z = z - z.max()
     z = z - math.log(np.exp(z).sum())
-    where = _table_positions(ev.group)
+    where = model.table_positions(ev.group)
     return np.where(where >= 0, z[np.maximum(where, 0)], z.min())
 
 
-def _words(ev: _Evidence) -> int:
+def _words(ev: Evidence) -> int:
     return int((ev.cps == ord(" ")).sum()) - 1  # codepoints() leaves one space between words
 
 
-def platt_key(ev: _Evidence, params: dict) -> str:
+def platt_key(ev: Evidence, params: dict) -> str:
     """Which Platt scaling `ev` gets: its script table's, or, when the whole-table model
     sits out because the text is too short, the table's own short-text one: the posterior then
     comes from other models, and one fit across both regimes is off in each."""
-    if (ev.group == features.TABLE_SCRIPT and _table_model() is not None
+    if (ev.group == features.TABLE_SCRIPT and model.table_model() is not None
             and ev.cps is not None and _words(ev) < params.get("lr_min_words", 1)):
         return ev.group + "-short"
     return ev.group
 
 
-def _rerank(ev: _Evidence, logits: np.ndarray, r: dict, split: np.ndarray) -> np.ndarray:
+def _rerank(ev: Evidence, logits: np.ndarray, r: dict, split: np.ndarray) -> np.ndarray:
     """The second stage: when the top language belongs to a group of close languages, the
     group's logistic regression redistributes the group's share of the posterior among them
     (mixed with the first stage's own split by `beta`)."""
-    model = _reranks().get(ev.codes[int(np.argmax(logits))])
-    if model is None or ev.cps is None or r["alpha"] == 0:
+    rerank = model.reranks().get(ev.codes[int(np.argmax(logits))])
+    if rerank is None or ev.cps is None or r["alpha"] == 0:
         return logits
-    where, inside = _members(ev.group, model.codes)
+    where, inside = model.members(ev.group, rerank.codes)
     if len(where) < 2:
         return logits
     feats = ev.rerank_ids
-    pos = np.minimum(np.searchsorted(model.ids, feats), len(model.ids) - 1)
-    z = model.w[pos[model.ids[pos] == feats]].sum(axis=0) + model.bias
+    pos = np.minimum(np.searchsorted(rerank.ids, feats), len(rerank.ids) - 1)
+    z = rerank.w[pos[rerank.ids[pos] == feats]].sum(axis=0) + rerank.bias
     own = logits[where]
     mass = own.max() + math.log(np.exp(own - own.max()).sum())
     within = r["alpha"] * z[inside] + r["beta"] * split[where]
@@ -327,7 +210,7 @@ def _rerank(ev: _Evidence, logits: np.ndarray, r: dict, split: np.ndarray) -> np
     return out
 
 
-def _confidence(ev: _Evidence, top: float, params: dict) -> float:
+def _confidence(ev: Evidence, top: float, params: dict) -> float:
     """Platt scaling of the top posterior: P(right | posterior, length, script)."""
     key = platt_key(ev, params)
     a, b, c = params["platt"].get(key, params["platt"][ev.group])
@@ -340,11 +223,11 @@ def detect(text: str, hint: str | None = None, locale: str | None = None) -> Det
     """The language of `text`: always the best guess when it has letters, with a calibrated
     confidence. `locale` (e.g. locale_hint()) is a weak prior, `hint` (--hint) a strong one;
     both tip short text and fade as the text grows."""
-    ev = _evidence(text)
+    ev = evidence(text)
     if ev is None:
         return UNKNOWN
-    params = _calibration()
-    logits = _logits(ev, params)
+    params = model.calibration()
+    logits = posterior_logits(ev, params)
     for code, factor in ((locale, LOCALE_PRIOR), (hint, HINT_PRIOR)):
         if code is not None and code in ev.codes:
             logits[ev.codes.index(code)] += math.log(factor)
@@ -373,13 +256,13 @@ def _main_script(by_script: dict[str, int], letters: int) -> str:
     return max(by_script, key=by_script.get)
 
 
-def _cld2_votes(text: str, table: _Table) -> np.ndarray:
+def _cld2_votes(text: str, table: model.Table) -> np.ndarray:
     votes = np.zeros(len(table.codes))
     try:
         # inside the try: without pycld2 (no wheel for the platform) its vote is skipped
         import pycld2
 
-        reliable, _, details = pycld2.detect(_CONTROL.sub(" ", text), bestEffort=True)
+        reliable, _, details = pycld2.detect(CONTROL_CHARACTERS.sub(" ", text), bestEffort=True)
     except Exception:  # pycld2 raises on some inputs; its vote is optional
         return votes
     if not reliable:
@@ -395,12 +278,12 @@ def detectable(code: str) -> bool:
     """Whether detection can ever answer this language."""
     if code in _SINGLE_SCRIPT.values() or code in ("bn", "as"):
         return True
-    return any(code in table.codes for table in _tables().values())
+    return any(code in table.codes for table in model.tables().values())
 
 
 def close_languages(code: str) -> tuple[str, ...]:
     """The languages of `code`'s group of close languages (bs/hr, da/no/sv, ...: the second
     stage's groups), itself included; () when it has none. A single sentence of such a group
     is often surely the wrong member, where a whole document is not."""
-    model = _reranks().get(code)
-    return model.codes if model is not None else ()
+    rerank = model.reranks().get(code)
+    return rerank.codes if rerank is not None else ()
