@@ -180,3 +180,36 @@ def test_imports_inside_functions_say_why():
     silent = [f"{name}:{node.lineno}" for name in sorted(MODULES)
               for node, lines in function_level_imports(name) if not has_reason(node, lines)]
     assert silent == []
+
+
+# Names with a leading underscore that are public in spite of it: namedtuple's API,
+# os._exit (leaving without unwinding, after a fork or a last-resort stop).
+PUBLIC_UNDERSCORE = {"_replace", "_asdict", "_fields", "_make", "_exit"}
+
+
+def private_uses(path: Path) -> list[str]:
+    """`x._name` where x is not self or cls, and `from m import _name`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                and not node.attr.startswith("__") and node.attr not in PUBLIC_UNDERSCORE:
+            if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.ImportFrom):
+            found += [f"{path.name}:{node.lineno}: import {alias.name}" for alias in node.names
+                      if alias.name.startswith("_") and not alias.name.startswith("__")]
+    return found
+
+
+@pytest.mark.parametrize("folder", ["llamax_cli", "tools", "benchmarks"])
+def test_no_module_touches_another_objects_private_names(folder):
+    # Tests may, sparingly; the package, its tools and its benchmarks use public seams.
+    root = PACKAGE.parent / folder
+    found = [use for path in sorted(root.rglob("*.py")) for use in private_uses(path)]
+    assert found == []
+
+
+def test_the_private_name_check_sees_private_names(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from m import _hidden\nengine._ctx\nself._ok\nos._exit(0)\n")
+    assert private_uses(sample) == ["sample.py:1: import _hidden", "sample.py:2: engine._ctx"]
