@@ -4,7 +4,7 @@ How it decides, cheapest evidence first:
 1. The script. Most scripts belong to one LLaMAX language (Ethiopic: Amharic, Hangul: Korean,
    Oriya, Thai, ...); Bengali script is Assamese when it has the Assamese-only letters ৰ/ৱ;
    Han with kana is Japanese; Han characters written in only one of Simplified and
-   Traditional Chinese settle that split (han_variants.py).
+   Traditional Chinese settle that split (lid/han_variants.py).
 2. Within a script shared by several languages (Latin, Cyrillic, Arabic, Devanagari, Han), a
    naive-Bayes model over hashed character 1-4-grams, whole words and the text's first word,
    trained on text for 100 of the 102 languages (tools/train_lid.py; data/lid.npz holds only

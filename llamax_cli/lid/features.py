@@ -129,7 +129,7 @@ WORD_OFFSET = BUCKETS  # word features of the second stage live above the char-g
 
 
 def rerank_features(cps: np.ndarray, grams: np.ndarray | None = None) -> np.ndarray:
-    """Feature ids for the second stage (detect.py's discriminative reranker within groups of
+    """Feature ids for the second stage (lid/detect.py's discriminative reranker within groups of
     close languages): the char 1-4-gram buckets (`grams`, if already computed), plus hashed
     whole words and word pairs in [BUCKETS, 2 * BUCKETS). Repeated ids count repeatedly."""
     words = cps.tobytes().decode("utf-32-le").split()
@@ -140,7 +140,7 @@ def rerank_features(cps: np.ndarray, grams: np.ndarray | None = None) -> np.ndar
 
 
 TABLE_SCRIPT = "Latn"  # the table with the most languages, and most short-text errors
-TABLE_BITS = 17  # the model's rows: detect.py reads them from lid.npz
+TABLE_BITS = 17  # the model's rows: lid/detect.py reads them from lid.npz
 TABLE_BUCKETS = 1 << TABLE_BITS
 
 
@@ -156,7 +156,7 @@ def table_features(rerank_ids: np.ndarray, buckets: int = TABLE_BUCKETS
 
 
 # Which naive-Bayes table decides between languages, by the script they are written in.
-# Scripts used by one LLaMAX language alone are decided by rule (see detect.py).
+# Scripts used by one LLaMAX language alone are decided by rule (see lid/detect.py).
 DENSE = ("zh", "zh-Hant", "ja", "th", "lo", "km", "my")  # no spaces between words
 
 

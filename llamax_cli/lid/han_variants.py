@@ -4,7 +4,7 @@ Short Han text is mostly characters the two scripts share (印度尼西亚 has o
 character, 晚上 none); there the statistical models split on noise: pycld2 calls many shared
 4-character strings Traditional, and the Traditional table is trained on converted
 Simplified text. One character written only in one script is evidence no model needs to
-learn: 这 is never Traditional, 這 never Simplified. So, for Han text (detect.py's "Hani"
+learn: 这 is never Traditional, 這 never Simplified. So, for Han text (lid/detect.py's "Hani"
 table):
 - Simplified-only characters and no Traditional-only ones: Traditional loses PENALTY nats;
 - the reverse: Simplified loses them;

@@ -1,7 +1,7 @@
 """The detector's data, loaded once on first use: the naive-Bayes tables by script, the
 second-stage rerank models, the whole-table logistic regression (all in data/lid.npz), the
 calibration (data/lid-calibration.json) and the web-share priors (data/lid-priors.csv).
-detect.py decides with them."""
+lid/detect.py decides with them."""
 
 from __future__ import annotations
 

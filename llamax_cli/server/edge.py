@@ -8,7 +8,7 @@
 - **Slow clients:** a request head must arrive whole within `HEAD_TIMEOUT` seconds of the
   connection (or of the previous answer on a kept-alive one), else the connection closes; a
   kept-alive connection idle for `KEEP_ALIVE` seconds closes; a body that stalls is
-  server_request.py's 408.
+  server/request.py's 408.
 - **In flight:** at most `in_flight_limit(queue)` requests at once (reading their bodies,
   waiting or running); beyond that a 503 with Retry-After, before any body is read. The
   listening socket queues `BACKLOG` connections not yet accepted.

@@ -6,7 +6,7 @@ Prompts are completed as sent (no template), in the engine's shared batch with e
 caller's units. `stop` strings are honoured here (held back while a piece could still become
 one). A client that disconnects cancels its request and frees its slot. API keys, when the
 server has them, come as `Authorization: Bearer KEY` (or `api_key`, as LibreTranslate's).
-Errors are OpenAI's `{"error": {"message", "type", "param", "code"}}` (server_errors.py); what
+Errors are OpenAI's `{"error": {"message", "type", "param", "code"}}` (server/errors.py); what
 this server does not do (`n` > 1, `best_of`, `logprobs`, `echo`, `suffix`) is a 400 naming
 the field, and a model other than the one served a 404, as OpenAI and vLLM answer.
 """

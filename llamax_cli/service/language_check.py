@@ -1,7 +1,7 @@
 """Is a translation in the language it was asked for?
 
 LLM translators often answer in the wrong language: the source's, or English. After each unit
-the pipeline (translate.py) detects the output's language; when the detector is confident it
+the pipeline (service/pipeline.py) detects the output's language; when the detector is confident it
 is another language, the unit is retried once, and if it is still wrong it is reported as
 `wrong-language`, never as `ok`.
 

@@ -1,6 +1,6 @@
 """How one translation request is run: token limits, sampling, beams, the checks to apply.
 
-Its own module because the pipeline and the part-fitting both read it (parts.py sits below
+Its own module because the pipeline and the part-fitting both read it (service/parts.py sits below
 pipeline.py)."""
 
 from __future__ import annotations

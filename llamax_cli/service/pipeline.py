@@ -61,11 +61,11 @@ class UnitResult:
     note: str = ""
     source_language: str | None = None  # set when units of one document differ
     # With beam search: the translation's mean log-probability per token, and the other
-    # distinct hypotheses, best first, as (translation, score) (alternatives.py).
+    # distinct hypotheses, best first, as (translation, score) (service/alternatives.py).
     score: float | None = None
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     alternatives_truncated: list[bool] = field(default_factory=list)  # each reached the limit
-    also: list[str] = field(default_factory=list)  # other statuses that apply (verdict.py)
+    also: list[str] = field(default_factory=list)  # other statuses that apply (service/verdict.py)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class _Attempt:
     part: int
     response: prompt.ResponseFilter
     guard: guards.DegenerationGuard
-    retry: int = FIRST  # or a retry's kind (verdict.py)
+    retry: int = FIRST  # or a retry's kind (service/verdict.py)
     splits: int = 0
     streamed: str = ""
     restore_hashes: bool = False

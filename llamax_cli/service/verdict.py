@@ -2,8 +2,8 @@
 
 The checks, in order: a prompt that did not fit; a loop or runaway output (retry greedily with
 a repetition penalty); the token limit (retry as two halves); an answer in another language
-than the target (language_check.py: retry with beams where the engine has them); a glossary
-term pair whose target term is missing (glossary.py: retry with the term in the input). Each
+than the target (service/language_check.py: retry with beams where the engine has them); a glossary
+term pair whose target term is missing (service/glossary.py: retry with the term in the input). Each
 part gets one retry; what a retry does not fix is flagged with a status and a note.
 """
 
