@@ -16,27 +16,18 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from llamax_cli.core import config, languages
-from llamax_cli.models.factory import check_settings, open_engine
+from llamax_cli.models.factory import open_engine
 from llamax_cli.service.pipeline import Options
 from llamax_cli.service.translator import TextTranslation, Translator
-
-# The engine settings a program may pass as keywords (the CLI's flags of the same names).
-ENGINE_SETTINGS = ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
-                   "kv_cache", "api_base", "api_model", "remote_parallel", "remote_timeout",
-                   "beams")
 
 
 def open_translator(model: Optional[str] = None, *, download: bool = False,
                     **settings: Any) -> Translator:
     """A Translator on `model` (a GGUF path, a registry name[:quant], or None for the
     configured default), its engine loaded once. `download` fetches a missing registry model
-    from the hub. Close it when done (or use it in a `with` block)."""
-    unknown = sorted(set(settings) - set(ENGINE_SETTINGS))
-    if unknown:
-        raise TypeError(f"unknown setting(s) {', '.join(unknown)}; known: "
-                        f"{', '.join(ENGINE_SETTINGS)}")
-    resolved = check_settings({key: config.value(key, settings.get(key))
-                               for key in ENGINE_SETTINGS})
+    from the hub. `settings`: any of config.ENGINE_SETTINGS (ctx, parallel, beams, ...), as
+    the CLI's flags of the same names. Close it when done (or use it in a `with` block)."""
+    resolved = config.engine_settings(**settings)  # a TypeError names an unknown keyword
     engine = open_engine(model or config.value("model"), resolved, yes=download)
     return Translator(engine)
 

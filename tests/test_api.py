@@ -8,13 +8,13 @@ import sys
 import pytest
 
 import llamax_cli
-from llamax_cli import Translator, open_translator, translate_text, translation
-from llamax_cli.lid import detect
+from llamax_cli import Translator, detect, open_translator, translate_text, translation
+from llamax_cli.core.errors import UsageError
 
 
 def test_importing_the_package_loads_no_engine():
     code = ("import sys, llamax_cli; assert 'llama_cpp' not in sys.modules; "
-            "llamax_cli.lid.detect; assert 'llama_cpp' not in sys.modules")
+            "llamax_cli.detect; assert 'llama_cpp' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -36,5 +36,8 @@ def test_detect_and_bad_arguments():
     assert detect("Habari za asubuhi, rafiki yangu").language.code == "sw"
     with pytest.raises(TypeError, match="unknown setting"):
         open_translator(None, paralel=2)
+    # A bad value gets the CLI's message for it (config.py checks them all), before any load.
+    with pytest.raises(UsageError, match=r"^--parallel 0: must be at least 1, got 0$"):
+        open_translator("/no/such/model.gguf", parallel=0)
     with pytest.raises(AttributeError):
         llamax_cli.nothing_here

@@ -1,8 +1,15 @@
-"""Settings precedence, through the real CLI: flag > LLAMAX_* env > config file > default."""
+"""Settings precedence, through the real CLI: flag > LLAMAX_* env > config file > default; and
+the engine settings, listed, resolved and checked once in config.py."""
 
+import ast
 import json
+from pathlib import Path
 
+import pytest
 from conftest import assert_one_line_error
+
+from llamax_cli.core import config
+from llamax_cli.core.errors import UsageError
 
 
 def settings(llamax, env=None):
@@ -99,3 +106,73 @@ def test_a_bad_environment_value_does_not_hide_the_other_settings(llamax):
     shown = settings(llamax, env={"LLAMAX_FROM": "xx", "LLAMAX_TO": "de"})
     assert shown["from"][0] is None and "unknown language 'xx'" in shown["from"][1]
     assert shown["to"] == ("de", "env LLAMAX_TO")
+
+
+# -- engine settings: listed once, resolved and checked once (config.engine_settings) ---------
+
+
+@pytest.fixture
+def no_settings(monkeypatch, tmp_path):
+    """No LLAMAX_* variable and an empty config file, whatever the machine has."""
+    for key in config.SETTINGS.values():
+        monkeypatch.delenv(key.env, raising=False)
+    monkeypatch.setenv("LLAMAX_CONFIG", str(tmp_path / "config.toml"))
+    return tmp_path / "config.toml"
+
+
+def test_engine_settings_resolve_every_engine_setting_flag_over_env_over_file(
+        no_settings, monkeypatch):
+    assert all(key in config.SETTINGS for key in config.ENGINE_SETTINGS)
+    assert config.engine_settings() == dict.fromkeys(config.ENGINE_SETTINGS)
+    no_settings.write_text("parallel = 2\nctx = 512\n")
+    monkeypatch.setenv("LLAMAX_PARALLEL", "3")
+    settings = config.engine_settings(beams=4)
+    assert (settings["parallel"], settings["ctx"], settings["beams"]) == (3, 512, 4)
+    assert config.engine_settings(parallel=5)["parallel"] == 5
+    with pytest.raises(TypeError, match="unknown setting.*paralel"):
+        config.engine_settings(paralel=2)
+
+
+def test_a_bad_engine_setting_has_one_message_whatever_its_source(no_settings, monkeypatch):
+    with pytest.raises(UsageError, match=r"^--parallel 0: must be at least 1, got 0$"):
+        config.engine_settings(parallel=0)
+    monkeypatch.setenv("LLAMAX_PARALLEL", "0")
+    with pytest.raises(UsageError, match=r"^LLAMAX_PARALLEL=0: must be at least 1, got 0$"):
+        config.engine_settings()
+    monkeypatch.delenv("LLAMAX_PARALLEL")
+    no_settings.write_text("parallel = 0\n")
+    with pytest.raises(UsageError, match=r"^parallel = 0 in .*config.toml: must be at least 1"):
+        config.engine_settings()
+    # a server request's value: the same limits, its source named by the server
+    with pytest.raises(UsageError, match=r"^must be at most 16, got 17$"):
+        config.check_value("beams", 17)
+    assert config.check_value("beams", "3") == 3
+
+
+def test_engine_settings_that_contradict_each_other_are_refused(no_settings, monkeypatch):
+    monkeypatch.setenv("LLAMAX_REPACK", "1")
+    with pytest.raises(UsageError, match="--deterministic cannot use repacked weights"):
+        config.engine_settings(deterministic=True)
+    monkeypatch.setenv("LLAMAX_REPACK", "0")
+    monkeypatch.setenv("LLAMAX_KV_CACHE", "q8_0")
+    with pytest.raises(UsageError, match="cannot use a q8_0 KV cache"):
+        config.engine_settings(deterministic=True)
+    assert config.engine_settings(deterministic=False)["kv_cache"] == "q8_0"
+
+
+def test_no_module_but_config_lists_the_engine_settings():
+    # A tuple, list, set or dict naming four engine settings or more is a second list of
+    # them, which the next setting would be missing from (there were four such lists).
+    package = Path(config.__file__).resolve().parent.parent
+    lists = []
+    for path in sorted(package.rglob("*.py")):
+        if path == Path(config.__file__).resolve():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                named = {inner.value for inner in ast.walk(node)
+                         if isinstance(inner, ast.Constant) and inner.value in
+                         config.ENGINE_SETTINGS}
+                if len(named) >= 4:
+                    lists.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert lists == []

@@ -1,4 +1,4 @@
-"""`llamax eval`: score translations with sacrebleu (evaluate.py does the work)."""
+"""`llamax eval`: score translations with sacrebleu (service/evaluate.py does the work)."""
 
 from __future__ import annotations
 
@@ -98,13 +98,10 @@ def _translate(pairs, model, beams, yes, note) -> None:
     from llamax_cli.service import evaluate
     from llamax_cli.service import pipeline
     from llamax_cli.cli.streams import download_question
-    from llamax_cli.models.factory import check_settings, open_engine
+    from llamax_cli.models.factory import open_engine
     from llamax_cli.service.translator import Translator
 
-    settings = check_settings({key: config.value(key) for key in (
-        "ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic", "kv_cache",
-        "api_base", "api_model", "remote_parallel", "remote_timeout")})
-    settings["beams"] = config.value("beams", beams)
+    settings = config.engine_settings(beams=beams)
     todo = [pair for pair in pairs if pair.hypotheses is None]
     translator = Translator(open_engine(model, settings, yes=yes, ask=download_question(),
                                         note=note,

@@ -78,15 +78,10 @@ def serve_command(
     from llamax_cli.server.run import read_api_keys
     from llamax_cli.server.run import serve as run_server
 
-    from llamax_cli.models.factory import check_settings
-
-    settings = check_settings({key: config.value(key, flag) for key, flag in
-                               (("ctx", ctx), ("parallel", parallel), ("threads", threads),
-                                ("gpu_layers", gpu_layers), ("repack", None),
-                                ("deterministic", deterministic), ("kv_cache", None),
-                                ("api_base", api_base), ("api_model", api_model),
-                                ("remote_parallel", remote_parallel),
-                                ("remote_timeout", remote_timeout), ("beams", beams))})
+    settings = config.engine_settings(
+        ctx=ctx, parallel=parallel, threads=threads, gpu_layers=gpu_layers,
+        deterministic=deterministic, api_base=api_base, api_model=api_model,
+        remote_parallel=remote_parallel, remote_timeout=remote_timeout, beams=beams)
     # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.service.glossary import read as read_glossary
 

@@ -42,7 +42,7 @@ from llamax_cli.engine import Sampling
 from llamax_cli.formats.pending import refuse_pending
 from llamax_cli.formats.segment import Document, segment
 from llamax_cli.models import registry
-from llamax_cli.models.factory import check_settings, open_engine
+from llamax_cli.models.factory import open_engine
 from llamax_cli.server.client import RemoteTranslator, find_local_server
 from llamax_cli.service import pipeline, source_language
 from llamax_cli.service.glossary import read as read_glossary
@@ -141,11 +141,10 @@ def _check_usage(job: TranslateJob) -> None:
 
 
 def engine_settings(job: TranslateJob) -> dict:
-    """Every engine setting, resolved once (flag > env > file > default) and checked."""
-    return check_settings({key: config.value(key, getattr(job, key, None)) for key in
-                           ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
-                            "kv_cache", "api_base", "api_model", "remote_parallel",
-                            "remote_timeout", "beams")})
+    """Every engine setting, resolved once (flag > env > file > default) and checked: the
+    job's field of each setting's name is its flag (repack and kv_cache have none)."""
+    return config.engine_settings(**{key: getattr(job, key, None)
+                                     for key in config.ENGINE_SETTINGS})
 
 
 def read_sources(job: TranslateJob, allow_empty: bool = False) -> tuple[list[Source], list[str]]:

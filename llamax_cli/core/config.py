@@ -141,6 +141,41 @@ SETTINGS = {s.key: s for s in [
 ]}
 
 
+# The settings that shape the engine (models/factory.py opens one from them): the one list of
+# them, in the order they are resolved and checked, whatever sets them (a flag, LLAMAX_*, the
+# config file, a library keyword).
+ENGINE_SETTINGS = ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
+                   "kv_cache", "api_base", "api_model", "remote_parallel", "remote_timeout",
+                   "beams")
+
+
+def engine_settings(**flags: Any) -> dict[str, Any]:
+    """Every engine setting, resolved once (flag > env > file > default; a flag None is not
+    given), each checked against its limits and all of them against each other."""
+    unknown = sorted(set(flags) - set(ENGINE_SETTINGS))
+    if unknown:  # a program's mistake (api.open_translator's keywords), not a user's
+        raise TypeError(f"unknown setting(s) {', '.join(unknown)}; known: "
+                        f"{', '.join(ENGINE_SETTINGS)}")
+    return check_settings({key: value(key, flags.get(key)) for key in ENGINE_SETTINGS})
+
+
+def check_settings(settings: dict) -> dict:
+    """Settings that contradict each other are a usage error before any work starts."""
+    if settings.get("deterministic") and settings.get("repack"):
+        raise UsageError("--deterministic cannot use repacked weights (their kernels depend "
+                         "on the batch): unset repack, or drop --deterministic")
+    if settings.get("deterministic") and settings.get("kv_cache") == "q8_0":
+        raise UsageError("--deterministic cannot use a q8_0 KV cache (llama.cpp needs flash "
+                         "attention for it, which sums differently by batch): use f16")
+    return settings
+
+
+def check_value(key: str, raw: Any) -> Any:
+    """A value of setting `key` from elsewhere (a server request), parsed and checked against
+    the same limits; a UsageError says what is wrong with it, naming no source."""
+    return SETTINGS[key].check(raw)
+
+
 def config_dir() -> Path:
     return Path(user_config_dir("llamax", appauthor=False))
 

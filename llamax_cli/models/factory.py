@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Callable, Optional
 
+from llamax_cli.core.config import check_settings
 from llamax_cli.core.errors import UsageError
 from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
 from llamax_cli.engine.remote import RemoteEngine
@@ -39,17 +40,6 @@ def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None],
     if not hub.hub_reachable():
         raise registry.not_downloaded_error(model, f" and {hub.endpoint()} is not reachable")
     return hub.pull(model, note=note)
-
-
-def check_settings(settings: dict) -> dict:
-    """Settings that contradict each other are a usage error before any work starts."""
-    if settings.get("deterministic") and settings.get("repack"):
-        raise UsageError("--deterministic cannot use repacked weights (their kernels depend "
-                         "on the batch): unset repack, or drop --deterministic")
-    if settings.get("deterministic") and settings.get("kv_cache") == "q8_0":
-        raise UsageError("--deterministic cannot use a q8_0 KV cache (llama.cpp needs flash "
-                         "attention for it, which sums differently by batch): use f16")
-    return settings
 
 
 def remote_target(ref: Optional[str], settings: dict) -> Optional[tuple[str, Optional[str]]]:
@@ -90,7 +80,7 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
                 verbose: bool = False, max_waiting: int = 1_000_000, work: Optional[int] = None):
     """A started engine for `ref` (None: the configured default model). `settings` holds
     ctx, parallel, threads, gpu_layers, repack and deterministic, already resolved and checked
-    (config.py); `units` sizes the default --parallel to the work when it is known, and `work`
+    (core/config.py); `units` sizes the default --parallel to the work when it is known, and `work`
     (the tokens the job will evaluate; None: open-ended, a server) decides whether repacking
     the weights at load pays."""
     deterministic = bool(check_settings(settings).get("deterministic"))
