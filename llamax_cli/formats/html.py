@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from llamax_cli.formats.segment import Document, _Builder
+from llamax_cli.formats.document import Builder, Document, Format
 
 # Elements that stay inside a unit: their tags are protected, their text is translated.
 INLINE = frozenset(
@@ -117,7 +117,7 @@ def segment_html(text: str) -> Document:
     parser = _Splitter(text)
     parser.feed(text)
     parser.close()
-    b = _Builder("html")
+    b = Builder("html", inline_markup=True)
     at, run_start, run_has_text = 0, None, False
     pieces = parser.pieces + [("literal", len(text), len(text))]  # the tail closes the last run
     for kind, start, end in pieces:
@@ -139,7 +139,7 @@ def segment_html(text: str) -> Document:
     return b.finish()
 
 
-def _flush(b: _Builder, text: str, start: int | None, end: int, has_text: bool) -> None:
+def _flush(b: Builder, text: str, start: int | None, end: int, has_text: bool) -> None:
     """A run of text and inline tags: one unit (its edges' whitespace stays literal)."""
     if start is None or start >= end:
         return
@@ -148,3 +148,15 @@ def _flush(b: _Builder, text: str, start: int | None, end: int, has_text: bool) 
         b.literal(raw)
         return
     b.unit(raw, text.count("\n", 0, start) + 1, protected_extra=_ENTITY.findall(raw))
+
+
+_HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.I)
+
+
+def starts_like_html(text: str) -> bool:
+    """A doctype or an <html> tag first (after whitespace)."""
+    return _HTML_START.match(text) is not None
+
+
+FORMAT = Format("html", segment_html, extensions=(".html", ".htm", ".xhtml"),
+                uploads=(".html", ".htm"), signature=starts_like_html)

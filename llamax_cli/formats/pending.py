@@ -2,9 +2,9 @@
 
 Read as plain text, a gettext catalog has its msgids translated, a WebVTT file its cue
 settings, a JSON file its keys, a Python file its code (it no longer compiles). Until a
-format has a module of its own, `--format auto` refuses a file that is plainly one of these,
-by its extension or, for stdin and unknown extensions, by content that cannot be anything
-else; `--format text` translates it as plain text all the same.
+format has a module of its own (formats/registry.py), `--format auto` refuses a file that is
+plainly one of these, by its extension or, for stdin and unknown extensions, by content that
+cannot be anything else; `--format text` translates it as plain text all the same.
 
 PENDING is data: the module that adds a format removes its entry.
 """
@@ -18,10 +18,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from llamax_cli.core.errors import UsageError
-
-# Extensions `--format auto` translates: their content is never second-guessed.
-_SUPPORTED = {".txt", ".text", ".md", ".markdown", ".mdown", ".mkd", ".mdx", ".srt",
-              ".html", ".htm", ".xhtml"}
+from llamax_cli.formats import registry
 
 
 @dataclass(frozen=True)
@@ -90,7 +87,7 @@ def pending_format(text: Optional[str], name: Optional[str]) -> Optional[Pending
     """The pending format `name` (by extension) or `text` (by content, when the extension
     says nothing) is plainly in, if any. `text` None: the extension alone."""
     suffix = Path(name).suffix.lower() if name else ""
-    if suffix in _SUPPORTED:
+    if suffix in registry.extensions():  # a format we translate: content never second-guessed
         return None
     for pending in PENDING.values():
         if suffix and suffix in pending.extensions:

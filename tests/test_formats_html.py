@@ -1,11 +1,11 @@
-"""segment_html.py: each block's text is a unit, and the markup stays byte for byte."""
+"""formats/html.py: each block's text is a unit, and the markup stays byte for byte."""
 
 import random
 
 import pytest
 
-from llamax_cli.formats.segment import Unit
-from llamax_cli.formats.html import segment_html
+from llamax_cli.formats.document import Unit
+from llamax_cli.formats.html import FORMAT, segment_html, starts_like_html
 
 
 def round_trip(html: str) -> str:
@@ -127,3 +127,18 @@ def test_an_opaque_run_is_cut_out_of_its_unit():
     assert all(blob not in u.source for u in doc.units)
     assert [u.source for u in doc.units] == ["The key", "is secret."]
     assert round_trip(f"<p>The key {blob} is secret.</p>") == f"<p>The key {blob} is secret.</p>"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<!DOCTYPE html>\n<p>Hi</p>", True), ("  \n<html lang='en'><body>Hi", True),
+    ("<HTML>", True), ("<p>A fragment</p>", False), ("Text about <html> tags", False),
+])
+def test_the_html_signature(text, expected):
+    assert starts_like_html(text) is expected
+
+
+def test_html_declares_its_extensions_and_signature():
+    assert FORMAT.name == "html" and FORMAT.parse is segment_html
+    assert FORMAT.extensions == (".html", ".htm", ".xhtml")
+    assert FORMAT.uploads == (".html", ".htm")  # what /translate_file accepted before the registry
+    assert FORMAT.signature is starts_like_html and FORMAT.signs is None

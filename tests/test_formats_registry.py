@@ -1,0 +1,89 @@
+"""formats/registry.py: the one list of formats, and everything derived from it: the --format
+choices, the server's /translate_file types, auto-detection and the extensions pending.py
+leaves alone."""
+
+import pytest
+
+from llamax_cli.formats import pending, registry, segment
+from llamax_cli.formats.document import Builder, Format
+
+
+def test_the_formats_and_their_order():
+    assert registry.names() == ("auto", "text", "markdown", "srt", "html")
+    assert [fmt.name for fmt in registry.FORMATS] == list(registry.names()[1:])
+    assert registry.by_name("srt").name == "srt"
+    with pytest.raises(ValueError, match="unknown format 'auto'; choose one of auto, text"):
+        registry.by_name("auto")
+
+
+def test_no_two_formats_share_a_name_or_an_extension():
+    names = [fmt.name for fmt in registry.FORMATS]
+    claimed = [ext for fmt in registry.FORMATS for ext in fmt.extensions]
+    assert len(set(names)) == len(names) and len(set(claimed)) == len(claimed)
+    for fmt in registry.FORMATS:
+        assert set(fmt.uploads) <= set(fmt.extensions), fmt.name
+        assert all(ext.startswith(".") and ext == ext.lower() for ext in fmt.extensions)
+
+
+def test_the_server_file_types_are_the_ones_it_accepted_before():
+    assert registry.file_extensions() == (".txt", ".md", ".srt", ".html", ".htm")
+
+
+def test_extensions_decide_first_case_insensitively():
+    assert registry.by_extension("NOTES.MD").name == "markdown"
+    assert registry.by_extension("page.xhtml").name == "html"
+    assert registry.by_extension("archive.tar.gz") is None and registry.by_extension(None) is None
+    assert registry.detect("<!doctype html><p>Hi</p>", "page.txt") == "text"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1\n00:00:01,000 --> 00:00:02,000\nSee [x](http://y)\n", "srt"),  # signature before signs
+    ("<!doctype html>\n<p>[x](http://y)</p>", "html"),
+    ("# Title\n\nText", "markdown"), ("Just a line.", "text"), ("", "text"),
+])
+def test_signatures_first_then_signs_then_text(text, expected):
+    assert registry.detect(text) == expected
+
+
+def test_the_names_the_cli_and_pending_use_come_from_the_registry():
+    assert segment.FORMATS == registry.names()
+    for ext in registry.extensions():
+        assert pending.pending_format("[Script Info]\n", f"file{ext}") is None, ext
+
+
+def test_a_format_added_to_the_list_is_everywhere_at_once(monkeypatch):
+    # What "a format is one module" means: list its FORMAT, and the choices, the extensions,
+    # the server's types, detection and pending.py all know it, with nothing else edited.
+    def parse(text):
+        b = Builder("demo")
+        b.unit(text, 1)
+        return b.finish()
+
+    demo = Format("demo", parse, extensions=(".demo", ".dm"), uploads=(".demo",),
+                  signature=lambda text: text.startswith("DEMO"))
+    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, demo))
+    assert registry.names()[-1] == "demo"
+    assert {".demo", ".dm"} <= registry.extensions()
+    assert registry.file_extensions()[-1] == ".demo"
+    assert registry.detect("anything", "x.dm") == "demo" and registry.detect("DEMO file") == "demo"
+    assert segment.segment("Hello there", "demo").format == "demo"
+    assert segment.detect_format("DEMO") == "demo"
+    monkeypatch.setitem(pending.PENDING, "demo", pending.Pending("demos are", (".demo",)))
+    assert pending.pending_format(None, "a.demo") is None  # supported wins over pending
+
+
+# -- through the real CLI -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", registry.names())
+def test_the_cli_accepts_every_format_of_the_registry(llamax, name):
+    proc = llamax("translate", "--to", "fr", "--from", "en", "--dry-run", "--format", name,
+                  "-t", "Hello there")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"Hello there" in proc.stdout
+
+
+def test_the_cli_names_the_registry_formats_when_refusing_one(llamax):
+    proc = llamax("translate", "--to", "fr", "--dry-run", "--format", "docx", "-t", "Hello")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "docx" in err
+    assert all(name in err for name in registry.names()), err
