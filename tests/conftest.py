@@ -49,7 +49,7 @@ def cli_env(tmp_path, gemma_path) -> dict:
         "PYTHONUNBUFFERED": "1",
         # The test model (a 270M base model) answers most prompts in English: the language
         # check would retry nearly every unit (doubling the suite's time) and change the
-        # statuses other tests assert. tests/test_language_check.py runs with it on.
+        # statuses other tests assert. tests/test_service_language_check.py runs with it on.
         "LLAMAX_CHECK_LANGUAGE": "0",
     })
     return env

@@ -37,7 +37,7 @@ def test_1_a_100k_line_dry_run_finishes(llamax):
     assert proc.stdout.count(b"### Response:") == 100_000
 
 
-# -- 2. a retry goes to the front of the queue: see test_engine_llama.py and test_translate.py --
+# -- 2. a retry goes to the front of the queue: see test_engine_llama.py and test_service_pipeline.py --
 
 
 # -- 3. nothing to translate ---------------------------------------------------------------------

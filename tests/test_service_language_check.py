@@ -5,7 +5,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from test_translate import ScriptedEngine, run
+from test_service_pipeline import ScriptedEngine, run
 
 from llamax_cli.service import language_check
 from llamax_cli.core.languages import resolve

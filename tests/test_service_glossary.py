@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import assert_one_line_error
-from test_translate import ScriptedEngine, run
+from test_service_pipeline import ScriptedEngine, run
 
 from llamax_cli.service import glossary
 from llamax_cli.core.errors import LlamaxError
