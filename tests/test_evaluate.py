@@ -139,3 +139,33 @@ def test_sources_are_translated_then_scored_like_the_translation_itself(llamax, 
     again = json.loads(llamax("eval", "--hyp", "hyp.txt", "--ref", "ref.txt", "--json").stdout)
     for name in ("chrf", "chrf++", "bleu"):
         assert report[name] == again[name]
+
+
+def test_translate_pair_goes_through_the_translator_one_line_for_each(monkeypatch, tmp_path):
+    # The Translator segments the lines and takes the pair's source, as the CLI's --from:
+    # eval's hypotheses are what `llamax translate --from` would write.
+    from test_service import TableEngine
+
+    from llamax_cli.core.errors import UsageError
+    from llamax_cli.service import evaluate, pipeline
+    from llamax_cli.service.translator import Translator
+
+    engine = TableEngine({"See you tomorrow at the station.": "Bis morgen am Bahnhof.",
+                          "Good morning, my friends.": "Guten Morgen, meine Freunde."})
+    prompts = []
+    generate = engine.generate
+
+    def recording(requests, sampling, cancel=None):
+        prompts.extend(request.prompt for request in requests)
+        return generate(requests, sampling, cancel)
+
+    engine.generate = recording
+    pair = evaluate.Pair("en-de", ["a", "b"], sources=["Good   morning, my friends.",
+                                                        "See you tomorrow at the station."],
+                         src="English", tgt="de")
+    evaluate.translate_pair(pair, Translator(engine), pipeline.Options(check_language=False))
+    assert pair.hypotheses == ["Guten Morgen, meine Freunde.", "Bis morgen am Bahnhof."]
+    assert len(prompts) == 2 and all("English" in p and "German" in p for p in prompts)
+    pair.src = "Elvish"
+    with pytest.raises(UsageError, match="unknown source language 'Elvish'"):
+        evaluate.translate_pair(pair, Translator(engine), pipeline.Options())

@@ -450,3 +450,53 @@ def test_translated_file_folders_of_killed_servers_are_removed(tmp_path, monkeyp
     fresh = files_folder()
     assert not stale.exists() and live.exists() and fresh.is_dir()
     assert fresh.name.startswith(f"llamax-serve-{os.getpid()}-")
+
+
+# -- the source language: one policy for the CLI and the server -------------------------------
+
+MIXED = ("The committee will publish its final report in the spring.\n"
+         "Комитет опубликует свой окончательный доклад весной.\n"
+         "Please send your comments to the secretary before Friday.\n")
+
+
+def stream_records(url: str, body: dict) -> list[dict]:
+    req = urllib.request.Request(url + "/llamax/translate", json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=300) as response:
+        return [json.loads(line) for line in response]
+
+
+def test_the_cli_and_the_server_choose_the_same_sources_for_a_mixed_text(server, llamax):
+    # Lines in English and Russian: as a whole the text reads as Russian (its Cyrillic
+    # outweighs), but each line is surely its own language. The server used to translate it
+    # all from Russian; the CLI goes unit by unit. Now both ask Translator.choose_source.
+    # (--deterministic on both sides: the same source gives the same bytes.)
+    local = llamax("translate", "--to", "fr", "--json", "--no-server", "--deterministic",
+                   "--max-tokens", "16", "-t", MIXED)
+    assert_finished(local)
+    chosen = [(r["source_language"], r["translation"])
+              for r in map(json.loads, local.stdout.decode().splitlines())]
+    assert [code for code, _ in chosen] == ["en", "ru", "en"]
+    streamed = stream_records(server.url, {"text": MIXED, "format": "text", "source": "auto",
+                                           "target": "fr", "max_tokens": 16})
+    assert streamed[-1] == {"done": True}, streamed[-1]
+    assert [(r["unit"]["source_language"], r["unit"]["translation"])
+            for r in streamed if "unit" in r] == chosen
+    # LibreTranslate's /translate: the same choice, its language the one most units are in.
+    status, body = request(server.url + "/translate", {"q": MIXED, "source": "auto",
+                                                      "target": "fr"})
+    assert status == 200, body
+    assert body["detectedLanguage"]["language"] == "en"
+    assert 0 < body["detectedLanguage"]["confidence"] <= 100
+
+
+def test_a_request_s_beams_get_the_limits_of_the_setting(server):
+    body = {"text": "Hello.", "source": "en", "target": "fr", "beams": 17}
+    status, answer = request(server.url + "/llamax/translate", body)
+    assert status == 400 and answer["error"] == ("Invalid request: beams 17: must be at most "
+                                                 "16, got 17"), answer
+    status, answer = request(server.url + "/llamax/translate", {**body, "beams": 0})
+    assert status == 400 and "beams 0: must be at least 1" in answer["error"], answer
+    status, answer = request(server.url + "/llamax/translate",
+                             {**body, "beams": None, "source": "auto", "per_unit": ["en"]})
+    assert status == 400 and "with a named source" in answer["error"], answer

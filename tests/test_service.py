@@ -7,11 +7,19 @@ import pytest
 
 from llamax_cli.service import pipeline
 from llamax_cli.engine import Event
+from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import resolve
-from llamax_cli.formats.segment import segment_text
-from llamax_cli.service.translator import Cancelled, TextTranslation, Translator
+from llamax_cli.formats.segment import segment, segment_text
+from llamax_cli.service.translator import Cancelled, Choice, TextTranslation, Translator
 
-EN, FR = resolve("en"), resolve("fr")
+EN, FR, RU, DE = resolve("en"), resolve("fr"), resolve("ru"), resolve("de")
+
+
+@pytest.fixture(autouse=True)
+def no_user_settings(monkeypatch, tmp_path):
+    """The source policy reads the user's `from` setting: none here, whatever the machine's."""
+    monkeypatch.delenv("LLAMAX_FROM", raising=False)
+    monkeypatch.setenv("LLAMAX_CONFIG", str(tmp_path / "no-config.toml"))
 
 TABLE = {
     "Good morning, my friends.": "Bonjour, mes amis.",
@@ -81,7 +89,7 @@ def test_text_already_in_the_target_or_without_letters_comes_back_unchanged():
     assert [r.status for r in result.results] == ["same-language"]
     numbers = translator.translate_text("12 345 — 678\n", None, FR)
     assert numbers.text == "12 345 — 678\n" and numbers.results == []
-    assert numbers.detection is not None and numbers.detection.language is None
+    assert numbers.detection is None  # no units: nothing was detected (the server says 0.0)
     assert translator.translate_text("", EN, FR).text == ""
 
 
@@ -206,3 +214,78 @@ def test_the_real_test_model_through_the_translator(engine):
     assert result.text.startswith("  ") and result.text.endswith("\n")
     assert result.text.count("\n") == 1 and result.text.strip()
     assert result.text == segment_text(source).render(r.translation for r in result.results)
+
+
+# -- the source language: one policy (Translator.choose_source) ------------------------------
+
+MIXED = ("The committee will publish its final report in the spring.\n"
+         "Комитет опубликует свой окончательный доклад весной.\n"
+         "Please send your comments to the secretary before Friday.\n")
+MIXED_TABLE = {
+    "The committee will publish its final report in the spring.":
+        "Le comité publiera son rapport final au printemps.",
+    "Комитет опубликует свой окончательный доклад весной.":
+        "Le comité publiera son rapport définitif au printemps.",
+    "Please send your comments to the secretary before Friday.":
+        "Veuillez envoyer vos commentaires au secrétaire avant vendredi.",
+}
+
+
+def test_a_named_source_is_taken_in_any_spelling_and_auto_detects():
+    doc = segment(MIXED, "text")
+    assert Translator.choose_source(doc, RU) == Choice(RU)
+    assert Translator.choose_source(doc, "German") == Choice(DE)  # as --from spells it
+    assert Translator.choose_source(doc, " Auto ").per_unit == [EN, RU, EN]
+    with pytest.raises(LlamaxError, match="unknown source language"):
+        Translator.choose_source(doc, "Elvish")
+
+
+def test_a_mixed_document_is_chosen_unit_by_unit_with_a_note():
+    notes = []
+    choice = Translator.choose_source(segment(MIXED, "text"), None, "mixed.txt", notes.append)
+    # The document as a whole reads as Russian (its Cyrillic outweighs), but each unit is sure.
+    assert choice.detection.language == RU
+    assert choice.per_unit == [EN, RU, EN] and choice.language == EN  # the most units'
+    assert notes == ["mixed.txt: mixed languages, detected unit by unit (English 2, Russian 1)"]
+
+
+def test_translate_text_of_a_mixed_text_asks_each_unit_in_its_own_language():
+    engine = TableEngine(MIXED_TABLE)
+    prompts = []
+    generate = engine.generate
+
+    def recording(requests, sampling, cancel=None):
+        prompts.extend(request.prompt for request in requests)
+        return generate(requests, sampling, cancel)
+
+    engine.generate = recording
+    result = Translator(engine).translate_text(
+        MIXED, None, FR, options=pipeline.Options(check_language=False))
+    assert result.text == "".join(line + "\n" for line in MIXED_TABLE.values())
+    assert result.per_unit == [EN, RU, EN] and result.source == EN
+    assert [r.source_language for r in result.results] == ["en", "ru", "en"]
+    assert ["Russian" in prompt for prompt in prompts] == [False, True, False]
+
+
+def test_an_unsure_detection_takes_the_users_default_source(monkeypatch):
+    doc = segment("Hallo\n", "text")
+    notes = []
+    assert Translator.choose_source(doc, None, "-", notes.append).language == EN  # a weak guess
+    assert "low confidence" in notes[-1]
+    monkeypatch.setenv("LLAMAX_FROM", "de")
+    choice = Translator.choose_source(doc, None, "-", notes.append)
+    assert choice.language == DE and choice.detection.language == EN
+    assert "using your default source language German" in notes[-1]
+    monkeypatch.setenv("LLAMAX_FROM", "auto")  # as --from auto: the guess again
+    assert Translator.choose_source(doc, None, "-", notes.append).language == EN
+
+
+def test_a_script_detection_cannot_tell_is_an_error_unless_the_caller_says_what_to_assume():
+    cherokee = "ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ ᏣᎳᎩ\n"
+    doc = segment(cherokee, "text")
+    with pytest.raises(LlamaxError, match="cannot tell the language of notes.txt"):
+        Translator.choose_source(doc, None, "notes.txt")
+    assert Translator.choose_source(doc, None, undetected=FR).language == FR
+    # The HTTP API's texts: what cannot be told comes back unchanged, from no engine.
+    result = Translator(None).translate_text(cherokee, None, FR)
+    assert result.text == cherokee and result.source == FR

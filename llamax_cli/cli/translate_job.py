@@ -44,7 +44,7 @@ from llamax_cli.formats.segment import Document, segment
 from llamax_cli.models import registry
 from llamax_cli.models.factory import open_engine
 from llamax_cli.server.client import RemoteTranslator, find_local_server
-from llamax_cli.service import pipeline, source_language
+from llamax_cli.service import pipeline
 from llamax_cli.service.glossary import read as read_glossary
 from llamax_cli.service.translator import Translator
 
@@ -169,14 +169,6 @@ def read_sources(job: TranslateJob, allow_empty: bool = False) -> tuple[list[Sou
     return sources, failed
 
 
-def _source_language(job: TranslateJob, source: Source, doc: Document,
-                     note) -> source_language.Choice:
-    if job.from_.strip().lower() not in ("auto", ""):
-        return source_language.Choice(languages.resolve(job.from_, option="source language"))
-    default = config.value("from")
-    return source_language.choose(doc, source.label, None if default == "auto" else default, note)
-
-
 def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> list[_Task]:
     tasks = []
     for source in sources:
@@ -187,7 +179,7 @@ def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> l
         doc = segment(source.text, fmt, source.name if source.name != STDIN else None)
         for line, message in doc.warnings:
             note(f"{source.label}:{line}: {message}")
-        choice = _source_language(job, source, doc, note)
+        choice = Translator.choose_source(doc, job.from_, source.label, note)  # as the server
         task = _Task(source, doc, choice.language, choice.detection, choice.per_unit)
         if not source.text.strip():
             note(f"{source.label} is empty{' but for whitespace' if source.text else ''}: "

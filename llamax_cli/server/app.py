@@ -23,8 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from llamax_cli.core import languages
-from llamax_cli.core.errors import LlamaxError
+from llamax_cli.core import config, languages
+from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.core.languages import Language
 from llamax_cli.core.textio import decode, encoder
 from llamax_cli.formats.segment import segment
@@ -47,8 +47,8 @@ class Limits:
     batch_limit: int = 64  # texts per request; -1: none
     queue: int = 64  # requests admitted at once (running or waiting); more get 429
     body_bytes: int = 2 * 2**20  # request body size
-    grace: float = 30.0  # seconds a stop lets requests in flight finish (server_lifecycle.py)
-    # The HTTP edge (server_edge.py, server_files.py):
+    grace: float = 30.0  # seconds a stop lets requests in flight finish (server/lifecycle.py)
+    # The HTTP edge (server/edge.py, server/files.py):
     cors_origins: tuple = ("*",)  # origins whose pages may read the answers; (): no CORS
     public_url: Optional[str] = None  # translatedFileUrl's base; None: a relative URL
     file_ttl: float = 1800.0  # seconds a translated file stays downloadable
@@ -67,7 +67,7 @@ class Api:
         self.translator = translator
         self.model_name = "llamax"  # the model's name on the OpenAI-compatible routes
         self.beams = 1  # --beams: every request's beam width (alternatives may ask more)
-        self.check_language = True  # the check_language setting (language_check.py)
+        self.check_language = True  # the check_language setting (service/language_check.py)
         self.glossary = None  # --glossary: applied to every request
         self.limits = limits
         self.api_keys = api_keys or []
@@ -147,12 +147,15 @@ class Api:
         fewer alternatives or none (a remote engine has no beams), as LibreTranslate answers
         (its web page always asks for 3: a 400 would leave it unable to translate)."""
         try:
-            alternatives, beams = int(alternatives or 0), int(beams or 1)
+            alternatives = int(alternatives or 0)
         except (TypeError, ValueError):
-            raise ApiError(400, "Invalid request: alternatives and beams must be numbers") \
-                from None
-        if alternatives < 0 or beams < 1:
-            raise ApiError(400, "Invalid request: alternatives must be 0 or more, beams 1 or more")
+            raise ApiError(400, "Invalid request: alternatives must be a number") from None
+        if alternatives < 0:
+            raise ApiError(400, "Invalid request: alternatives must be 0 or more")
+        try:  # the limits of --beams, LLAMAX_BEAMS and the config file (core/config.py)
+            beams = 1 if beams in (None, "") else config.check_value("beams", beams)
+        except UsageError as exc:
+            raise ApiError(400, f"Invalid request: beams {beams}: {exc}") from None
         beams = max(self.beams, beams)
         engine = getattr(self.translator, "engine", None)
         if engine is None:
@@ -197,7 +200,7 @@ class Api:
 
 def create_app(api: Api) -> FastAPI:
     app = FastAPI(title="llamax", docs_url=None, redoc_url=None, openapi_url=None)
-    add_error_handlers(app)  # server_errors.py: LibreTranslate's shape, OpenAI's under /v1
+    add_error_handlers(app)  # server/errors.py: LibreTranslate's shape, OpenAI's under /v1
     add_edge(app, api.limits.cors_origins, api.limits.queue)  # CORS, URL and in-flight limits
     run_admitted = _admission(api)
     _add_api_routes(app, api, run_admitted)
@@ -282,7 +285,7 @@ def _add_file_routes(app: FastAPI, api: Api, run_admitted) -> None:
             return translate_file(api, data, name, params, cancel)
 
         link = await run_admitted(request, params, work)
-        # Never from the Host header, which the client chooses (server_files.py).
+        # Never from the Host header, which the client chooses (server/files.py).
         return {"translatedFileUrl": f"{api.limits.public_url or ''}/download_file/{link}"}
 
     @app.get("/download_file/{token}/{name}")
@@ -307,12 +310,10 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> st
     source = params.get("source") or "auto"
     tgt = resolve_code(params.get("target"), "target")
     doc = segment(text, "auto", name)
-    if str(source).lower() == "auto":
-        found = Translator.detect(" ".join(u.source for u in doc.units)[:10_000])
-        src = found.language or tgt
-    else:
-        src = resolve_code(source, "source")
-    pieces = api.translator.translate_document(doc, src, tgt, cancel=cancel)
+    named = None if str(source).lower() == "auto" else resolve_code(source, "source")
+    choice = Translator.choose_source(doc, named, name, undetected=tgt)  # as the CLI chooses
+    pieces = api.translator.translate_document(doc, choice.language or tgt, tgt,
+                                               per_unit=choice.per_unit, cancel=cancel)
     out = "".join(p for p in pieces if isinstance(p, str))
     return api.file_store.save(f"{Path(name).stem}.{tgt.code}{Path(name).suffix}",
                                encoder(encoding, bom)(out))

@@ -1,9 +1,11 @@
 """A whole document through a running `llamax serve`: `POST /llamax/translate` on the server
 (server_client.RemoteTranslator is the CLI's side, which renders it like a local run).
 
-The CLI segments and detects locally (the same code as the server's), then sends the text,
-its format and the source language (or each unit's, for a mixed document). The server
-segments the text the same way, translates it in its shared batch, and streams JSON lines:
+The CLI segments and chooses the source language locally (Translator.choose_source, as the
+server), then sends the text, its format and that language (and each unit's, for a mixed
+document); a client may send "auto" instead, and the server chooses with the same policy. The
+server segments the text the same way, translates it in its shared batch, and streams JSON
+lines:
 {"text": piece}, {"retract": text}, {"unit": UnitResult fields}, and at the end
 {"done": true} or {"error": message, "status": code}.
 """
@@ -28,6 +30,7 @@ from llamax_cli.server.lifecycle import CLIENT_GONE, api_error, watch_disconnect
 from llamax_cli.server.request import read_params, resolve_code
 from llamax_cli.service import pipeline
 from llamax_cli.service.glossary import Glossary
+from llamax_cli.service.translator import Translator
 
 END = object()  # a worker's last item for its response
 _END = END
@@ -40,7 +43,8 @@ def add_stream_route(app, api) -> None:
         params = await read_params(request, api.limits.body_bytes)
         cancel = await api.enter(params)  # the key first; then a place, and the model
         try:
-            doc, src, tgt, options, per_unit = _job(api, params)
+            # off the event loop: segmenting and detecting a long document take a while
+            doc, src, tgt, options, per_unit = await run_in_threadpool(_job, api, params)
         except BaseException:
             api.release(cancel)
             raise
@@ -93,10 +97,13 @@ def _job(api, params: dict):
     if not isinstance(text, str) or not text:
         raise ApiError(400, "Invalid request: missing text parameter")
     tgt = resolve_code(params.get("target"), "target")
-    src = resolve_code(params.get("source"), "source")
+    source = params.get("source")
+    auto = isinstance(source, str) and source.strip().lower() == "auto"
+    src = None if auto else resolve_code(source, "source")
     per_unit = params.get("per_unit") or None
-    if per_unit is not None and not isinstance(per_unit, list):
-        raise ApiError(400, "Invalid request: per_unit must be a list of language codes")
+    if per_unit is not None and (auto or not isinstance(per_unit, list)):
+        raise ApiError(400, "Invalid request: per_unit must be a list of language codes, "
+                            "with a named source")
     per_unit = [resolve_code(code, "source") for code in per_unit] if per_unit else None
     fmt, name = params.get("format") or "auto", params.get("name")
     if fmt not in ("auto", "text", "markdown", "html", "srt") or not (
@@ -104,6 +111,9 @@ def _job(api, params: dict):
         raise ApiError(400, "Invalid request: format must be auto, text, markdown, html or "
                             "srt, and name a file name")
     doc = segment(text, fmt, name)
+    if auto:  # the server chooses, as the CLI would (Translator.choose_source)
+        choice = Translator.choose_source(doc, None, name or "the text", undetected=tgt)
+        src, per_unit = choice.language or tgt, choice.per_unit
     if per_unit is not None and len(per_unit) != len(doc.units):
         raise ApiError(400, "Invalid request: per_unit does not match the document's units")
     options = api.options(params.get("alternatives"), params.get("beams"),

@@ -30,7 +30,6 @@ from typing import Callable, Optional
 from llamax_cli.core import languages
 from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.core.textio import lines_of, read_source
-from llamax_cli.formats.segment import segment
 
 SPM_FILE = "flores200sacrebleuspm"  # the name sacrebleu gives the flores200 model it caches
 SPM_URL = "https://tinyurl.com/flores200sacrebleuspm"
@@ -188,14 +187,14 @@ def mean(results: list[dict]) -> dict:
 
 
 def translate_pair(pair: Pair, translator, options) -> None:
-    """Fill in the hypotheses: each source line translated as one line of a text document."""
+    """Fill in the hypotheses: each source line translated as one line of a text document,
+    by the Translator (which segments it and takes the pair's source, as the CLI's --from)."""
     src = languages.resolve(pair.src, option="source language")
     tgt = languages.resolve(pair.tgt, option="target language")
     start = time.perf_counter()
     lines = [" ".join(s.split()) for s in pair.sources]  # one line in, one line out
-    doc = segment("\n".join(lines) + "\n", "text")
-    out = "".join(piece for piece in translator.translate_document(doc, src, tgt, options)
-                  if isinstance(piece, str))
+    out = translator.translate_text("\n".join(lines) + "\n", src, tgt, fmt="text",
+                                    options=options).text
     pair.hypotheses = out.split("\n")[:len(lines)]
     if len(pair.hypotheses) != len(lines):
         raise LlamaxError(f"{pair.name}: the translation lost lines")

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from llamax_cli.core import languages
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document
-from llamax_cli.lid import features
-from llamax_cli.lid.detect import Detection, close_languages, detect, locale_hint
+
+if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
+    from llamax_cli.lid.detect import Detection
 
 SAMPLE = 10_000  # characters: plenty to tell a language, cheap on a whole book
 _SCRIPT_LETTERS = 8  # a unit with fewer letters does not vote on the document's scripts
@@ -42,13 +43,21 @@ class Choice:
 
 
 def choose(doc: Document, label: str, default: Optional[str],
-           note: Callable[[str], None]) -> Choice:
-    """The source language(s) of `doc`, detected; `default` is the user's `from` setting."""
+           note: Callable[[str], None], undetected: Optional[Language] = None) -> Choice:
+    """The source language(s) of `doc`, detected; `default` is the user's `from` setting.
+    Units in which detection finds nothing to go by (no script it knows) are an error naming
+    `label`, unless `undetected` says which language to assume. (Callers go through
+    service.translator.Translator.choose_source, the one place that decides.)"""
     if not doc.units:
         return Choice(None)
+    # numpy and the detector's tables: only when a document is detected (not for --from)
+    from llamax_cli.lid.detect import detect, locale_hint
+
     locale = locale_hint()
     found = detect(_sample(doc), locale=locale)
     if found.language is None:
+        if undetected is not None:
+            return Choice(undetected, found)
         raise LlamaxError(f"cannot tell the language of {label}; name it with --from")
     if len(doc.units) > 1 and (not found.reliable or _scripts_differ(doc)
                                or _another_language_inside(doc, found, locale)):
@@ -84,6 +93,8 @@ def _sample(doc: Document) -> str:
 
 
 def _main_script(text: str) -> Optional[str]:
+    from llamax_cli.lid import features  # numpy: only when a document is detected
+
     counts = features.scripts(features.codepoints(text))
     if counts.sum() < _SCRIPT_LETTERS:
         return None
@@ -108,6 +119,9 @@ def _scripts_differ(doc: Document) -> bool:
 def _another_language_inside(doc: Document, found: Detection, locale: Optional[str]) -> bool:
     """Whether a long unit, among up to _PROBE_UNITS spread over the document, is surely in
     another language than the document's answer."""
+    # numpy and the detector's tables: only when a document is detected
+    from llamax_cli.lid.detect import close_languages, detect
+
     near = close_languages(found.language.code)
     step = max(len(doc.units) // _PROBE_UNITS, 1)
     for unit in doc.units[::step][:_PROBE_UNITS]:
@@ -124,6 +138,8 @@ def _per_unit(doc: Document, found: Detection, default: Optional[str],
               locale: Optional[str]) -> Optional[Choice]:
     """Each unit's language, or None when they all turn out to be one. A unit too short to
     tell takes the user's default, else the language most sure units are in."""
+    from llamax_cli.lid.detect import detect  # numpy: only when a document is detected
+
     answers = [detect(unit.source, locale=locale) for unit in doc.units]
     sure = collections.Counter(a.language for a in answers if a.reliable)
     if len(sure) < 2:

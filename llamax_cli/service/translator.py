@@ -1,9 +1,11 @@
 """The Translator service: what the CLI and the server both call.
 
 It holds one long-lived engine (whose scheduler batches every caller's units together) and
-does three things: `detect`, `translate_document` (a segmented document, streamed piece by
-piece) and `translate_text`/`translate_texts` (whole strings in, whole strings out, for the
-HTTP API). It touches no stdin, stdout or typer, and it is safe to call from many threads.
+does four things: `detect`, `choose_source` (which language a document is translated from:
+the one policy of the CLI, the server, `eval` and the library), `translate_document` (a
+segmented document, streamed piece by piece) and `translate_text`/`translate_texts` (whole
+strings in, whole strings out, for the HTTP API and the library). It touches no stdin, stdout
+or typer, and it is safe to call from many threads.
 """
 
 from __future__ import annotations
@@ -11,15 +13,16 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence, Union
 
+from llamax_cli.core import config, languages
 from llamax_cli.core.errors import Cancelled
 from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document, segment
-from llamax_cli.lid.detect import detect
-from llamax_cli.service import pipeline
+from llamax_cli.service import pipeline, source_language
+from llamax_cli.service.source_language import Choice
 
-__all__ = ["Cancelled", "TextTranslation", "Translator"]
+__all__ = ["Cancelled", "Choice", "TextTranslation", "Translator"]
 
 if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
     from llamax_cli.lid.detect import Detection
@@ -31,6 +34,7 @@ class TextTranslation:
     source: Language
     detection: Optional[Detection] = None  # set when the source was detected
     results: list = field(default_factory=list)  # UnitResult per unit
+    per_unit: Optional[list[Language]] = None  # each unit's source, in a mixed text
 
     @property
     def alternatives(self) -> list[dict]:
@@ -66,7 +70,29 @@ class Translator:
 
     @staticmethod
     def detect(text: str, hint: Optional[str] = None) -> Detection:
+        # numpy and the detector's tables: only when something is detected
+        from llamax_cli.lid.detect import detect
+
         return detect(text, hint=hint)
+
+    @staticmethod
+    def choose_source(doc: Document, source: Union[Language, str, None],
+                      label: str = "the text", note: Callable[[str], None] = lambda m: None,
+                      *, undetected: Optional[Language] = None) -> Choice:
+        """The language(s) `doc` is translated from, decided here for every caller: the
+        language the caller names (a Language, or any spelling --from takes); else (None,
+        "auto") detected by source_language.choose, for the whole document or unit by unit
+        when it is mixed, with the user's default source language (`config set from`,
+        LLAMAX_FROM) where detection is unsure. `note` hears what was decided, about `label`.
+        Units that detection can tell nothing of are an error, unless `undetected` names
+        the language to assume (the HTTP API's texts then come back unchanged)."""
+        if isinstance(source, str) and source.strip().lower() not in ("auto", ""):
+            source = languages.resolve(source, option="source language")
+        if isinstance(source, Language):
+            return Choice(source)
+        default = config.value("from")
+        return source_language.choose(doc, label, None if default == "auto" else default, note,
+                                      undetected)
 
     # -- documents -----------------------------------------------------------------------
 
@@ -92,26 +118,26 @@ class Translator:
     def translate_text(self, text: str, src: Optional[Language], tgt: Language, *,
                        fmt: str = "text", options: pipeline.Options = pipeline.Options(),
                        cancel: Optional[threading.Event] = None) -> TextTranslation:
-        """One string, translated whole; `src` None detects it (and says so in the result).
+        """One string, translated whole; `src` None detects it (choose_source, as the CLI
+        does: unit by unit when the text is mixed), and the result says what was detected.
         Text with nothing to translate, or no letters to detect, comes back unchanged."""
         doc = segment(text, fmt)
-        detection = None
-        if src is None:
-            detection = self.detect(" ".join(unit.source for unit in doc.units)[:10_000])
-            src = detection.language or tgt
+        choice = self.choose_source(doc, src, undetected=tgt)
+        src = choice.language or tgt  # None: no units, nothing to translate
         out, results = [], []
-        for piece in self.translate_document(doc, src, tgt, options, cancel=cancel):
+        for piece in self.translate_document(doc, src, tgt, options, choice.per_unit,
+                                             cancel=cancel):
             if isinstance(piece, pipeline.UnitResult):
                 results.append(piece)
             elif isinstance(piece, str):
                 out.append(piece)
-        return TextTranslation("".join(out), src, detection, results)
+        return TextTranslation("".join(out), src, choice.detection, results, choice.per_unit)
 
     def translate_texts(self, texts: Sequence[str], src: Optional[Language], tgt: Language, *,
                         fmt: str = "text", options: pipeline.Options = pipeline.Options(),
                         cancel: Optional[threading.Event] = None) -> list[TextTranslation]:
-        """Several strings at once: each is detected on its own, and all their units share
-        the engine's batch."""
+        """Several strings at once: each one's source is chosen on its own, and all their
+        units share the engine's batch."""
         if len(texts) == 1:
             return [self.translate_text(texts[0], src, tgt, fmt=fmt, options=options,
                                         cancel=cancel)]
