@@ -70,6 +70,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
 class FileStore:
     def __init__(self, ttl: float = 1800.0, max_bytes: int = 256 * 2**20):
         self.folder = files_folder()
@@ -87,7 +90,11 @@ class FileStore:
 
     def find(self, token: str, name: str) -> Optional[Path]:
         self.sweep()
-        path = self.folder / Path(token).name / Path(name).name
+        # A token is what save() made (32 hex digits), and a name one plain file name: "..",
+        # "." or a path in either would reach outside the store (the system temp folder).
+        if not _TOKEN.fullmatch(token) or name in ("", ".", "..") or Path(name).name != name:
+            return None
+        path = self.folder / token / name
         return path if path.is_file() else None
 
     def sweep(self, keep: Optional[str] = None) -> None:
