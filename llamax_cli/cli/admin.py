@@ -24,6 +24,15 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False)
 
 
+def _dim_line(text: str) -> None:
+    """One line on stderr, dim on a terminal: never wrapped (a path cut in two cannot be
+    pasted), and never read as rich markup (a path may hold brackets)."""
+    # rich costs ~40-60 ms to import: only when something is drawn
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[dim]{escape(text)}[/]", soft_wrap=True)
+
+
 @models_app.command("list")
 def models_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines output.")) -> None:
     """Every model and quantization: size, and where it is if downloaded."""
@@ -58,7 +67,7 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="JSON Lines o
         name = row["name"] + (" [bold](default)[/]" if row["default"] else "")
         table.add_row(name, "-" if row["api_base"] else registry.size_label(row["size"]), mark)
     _console().print(table)
-    _console(stderr=True).print(f"[dim]your own entries: {registry.user_registry_path()}[/]")
+    _dim_line(f"your own entries: {registry.user_registry_path()}")
 
 
 @models_app.command("pull")
@@ -144,7 +153,7 @@ def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
     for row in rows:
         shown = ("auto" if row["key"] == "repack" else "-") if row["value"] is None else row["value"]
         typer.echo(f"{row['key']:{width}} {shown!s:24} ({row['source']})")
-    _console(stderr=True).print(f"[dim]file: {config.config_path()}[/]")
+    _dim_line(f"file: {config.config_path()}")
 
 
 # `config set gpu_layers -1`: a negative number is a value here, not an unknown option.
