@@ -124,13 +124,7 @@ def diagnose(check_hub: bool = True) -> Report:
 
     reg = registry.load()
     report.advice += reg.problems
-    for entry in reg.entries.values():
-        for model_file in entry.files.values():
-            ref = registry.ModelRef(entry, model_file)
-            path = registry.cached_path(ref)
-            if path is not None and path.exists():
-                report.models.append((ref.label, registry.size_label(path.stat().st_size), str(path)))
-
+    report.models += _downloaded(reg)
     hint = _gpu_hint()
     if not system["gpu_offload"] and hint:
         fix = {"cuda": CUDA_FIX, "metal": METAL_FIX, "vulkan": VULKAN_FIX}[hint]
@@ -139,19 +133,34 @@ def diagnose(check_hub: bool = True) -> Report:
     default = reg.entries.get(reg.default)
     if default is not None and not default.local:
         vram = max((d["free"] for d in gpus), default=0) if system["gpu_offload"] else 0
-        budget, where = (vram, "free GPU memory") if vram else (ram, "available RAM")
-        pick = recommend_quant(budget, default, gpu=bool(vram))
-        if pick is None:
-            report.advice.append(f"{registry.size_label(budget)} of {where} is too little for "
-                                 f"any {default.alias} quantization")
-        else:
-            report.advice.append(f"for {registry.size_label(budget)} of {where}, use "
-                                 f"{default.alias}:{pick.quant.lower()} "
-                                 f"({registry.size_label(pick.size)}): "
-                                 f"`llamax models pull {default.alias}:{pick.quant.lower()}`")
+        report.advice.append(_quant_advice(default, vram, ram))
     if not report.models:
         report.advice.append(f"no model downloaded yet: `llamax models pull {reg.default}`")
     return report
+
+
+def _downloaded(reg) -> list[tuple[str, str, str]]:
+    """(label, size, path) of every registry model in the cache."""
+    found = []
+    for entry in reg.entries.values():
+        for model_file in entry.files.values():
+            ref = registry.ModelRef(entry, model_file)
+            path = registry.cached_path(ref)
+            if path is not None and path.exists():
+                found.append((ref.label, registry.size_label(path.stat().st_size), str(path)))
+    return found
+
+
+def _quant_advice(default, vram: int, ram: int) -> str:
+    """Which quantization of the default model fits the free GPU memory, else the RAM."""
+    budget, where = (vram, "free GPU memory") if vram else (ram, "available RAM")
+    pick = recommend_quant(budget, default, gpu=bool(vram))
+    if pick is None:
+        return (f"{registry.size_label(budget)} of {where} is too little for "
+                f"any {default.alias} quantization")
+    return (f"for {registry.size_label(budget)} of {where}, use "
+            f"{default.alias}:{pick.quant.lower()} ({registry.size_label(pick.size)}): "
+            f"`llamax models pull {default.alias}:{pick.quant.lower()}`")
 
 
 def _probe_remote(api_base: str, report: Report) -> str:
