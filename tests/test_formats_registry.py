@@ -9,7 +9,7 @@ from llamax_cli.formats.document import Builder, Format
 
 
 def test_the_formats_and_their_order():
-    assert registry.names() == ("auto", "text", "markdown", "srt", "html")
+    assert registry.names() == ("auto", "text", "markdown", "srt", "html", "vtt")
     assert [fmt.name for fmt in registry.FORMATS] == list(registry.names()[1:])
     assert registry.by_name("srt").name == "srt"
     with pytest.raises(ValueError, match="unknown format 'auto'; choose one of auto, text"):
@@ -25,8 +25,8 @@ def test_no_two_formats_share_a_name_or_an_extension():
         assert all(ext.startswith(".") and ext == ext.lower() for ext in fmt.extensions)
 
 
-def test_the_server_file_types_are_the_ones_it_accepted_before():
-    assert registry.file_extensions() == (".txt", ".md", ".srt", ".html", ".htm")
+def test_the_server_file_types_are_the_ones_it_accepted_before_and_webvtt():
+    assert registry.file_extensions() == (".txt", ".md", ".srt", ".html", ".htm", ".vtt")
 
 
 def test_extensions_decide_first_case_insensitively():
@@ -39,6 +39,7 @@ def test_extensions_decide_first_case_insensitively():
 @pytest.mark.parametrize("text, expected", [
     ("1\n00:00:01,000 --> 00:00:02,000\nSee [x](http://y)\n", "srt"),  # signature before signs
     ("<!doctype html>\n<p>[x](http://y)</p>", "html"),
+    ("\ufeffWEBVTT\n\n00:01.000 --> 00:02.000\n<i>[x](http://y)</i>\n", "vtt"),
     ("# Title\n\nText", "markdown"), ("Just a line.", "text"), ("", "text"),
 ])
 def test_signatures_first_then_signs_then_text(text, expected):
@@ -47,6 +48,7 @@ def test_signatures_first_then_signs_then_text(text, expected):
 
 def test_the_names_the_cli_and_pending_use_come_from_the_registry():
     assert segment.FORMATS == registry.names()
+    assert ".vtt" in registry.extensions() and "vtt" not in pending.PENDING
     for ext in registry.extensions():
         assert pending.pending_format("[Script Info]\n", f"file{ext}") is None, ext
 

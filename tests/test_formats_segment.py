@@ -13,7 +13,8 @@ from llamax_cli.formats.segment import FORMATS, detect_format, segment
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.mark.parametrize("name", ["sample.md", "sample.srt", "rust-book-publishing.html"])
+@pytest.mark.parametrize("name", ["sample.md", "sample.srt", "rust-book-publishing.html",
+                                  "elephantsdream-descriptions.en.vtt"])
 def test_real_looking_documents_round_trip_byte_for_byte(name):
     text = (DATA / name).read_text(encoding="utf-8")
     doc = segment(text, "auto", name)
@@ -23,6 +24,7 @@ def test_real_looking_documents_round_trip_byte_for_byte(name):
 @pytest.mark.parametrize("text, fmt", [
     ("# Title\n\nText", "markdown"), ("See [x](http://y)", "markdown"), ("```\ncode\n```", "markdown"),
     ("1\n00:00:01,000 --> 00:00:02,000\nHi\n", "srt"), ("Just a line.\nAnother.", "text"),
+    ("WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n", "vtt"),
 ])
 def test_format_is_sniffed_from_content(text, fmt):
     assert detect_format(text) == fmt
@@ -32,6 +34,7 @@ def test_format_follows_the_extension():
     assert detect_format("plain", "notes.md") == "markdown"
     assert detect_format("# not a heading", "notes.txt") == "text"
     assert detect_format("x", "movie.srt") == "srt"
+    assert detect_format("x", "movie.VTT") == "vtt"
 
 
 # -- html ------------------------------------------------------------------------------------------

@@ -1,1 +1,14 @@
-"""TODO"""
+"""Documents: a text cut into translation units and the literal skeleton around them, and
+put back together from the translations byte for byte.
+
+- document.py: the model (`Unit`, `Document`), the `Builder` every format parses with, and
+  `Format`, how a format declares itself;
+- one module per format: text.py, markdown.py, srt.py, html.py, vtt.py (each declares its
+  name, extensions and content signature as FORMAT, and parses text into a Document);
+- registry.py: the list of formats, and everything derived from it (the --format choices,
+  the server's file types, auto-detection); segment.py, the entry point the layers above use;
+- what no format may lose: protected spans (spans.py), inline markup (markup.py), sentences
+  of long lines (sentences.py); formats refused until supported (pending.py).
+
+May import: llamax_cli.core, the standard library and third-party libraries.
+"""

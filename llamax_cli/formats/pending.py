@@ -1,7 +1,7 @@
 """Formats llamax knows of but does not translate yet, refused rather than mangled.
 
-Read as plain text, a gettext catalog has its msgids translated, a WebVTT file its cue
-settings, a JSON file its keys, a Python file its code (it no longer compiles). Until a
+Read as plain text, a gettext catalog has its msgids translated, an ASS subtitle file its
+style lines, a JSON file its keys, a Python file its code (it no longer compiles). Until a
 format has a module of its own (formats/registry.py), `--format auto` refuses a file that is
 plainly one of these, by its extension or, for stdin and unknown extensions, by content that
 cannot be anything else; `--format text` translates it as plain text all the same.
@@ -58,7 +58,6 @@ _CODE = (".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx", ".java", "
          ".svelte")
 
 PENDING: dict[str, Pending] = {
-    "vtt": Pending("WebVTT subtitles are", (".vtt",), _starts(r"WEBVTT(?:[ \t]|\r?\n|\Z)")),
     "ass": Pending("ASS/SSA subtitles are", (".ass", ".ssa"),
                    _starts(r"\[Script Info\][ \t]*\r?\n")),
     "po": Pending("gettext catalogs are", (".po", ".pot"), _po_catalog),

@@ -12,13 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from llamax_cli.formats import html, markdown, srt, text
+from llamax_cli.formats import html, markdown, srt, text, vtt
 from llamax_cli.formats.document import Document, Format
 
 # In the order users see them (--help, errors); auto-detection asks their signatures in this
 # order, then their signs. Everything below is derived from FORMATS on each call (a handful of
 # entries: nothing worth caching), so a format added here is everywhere at once.
-FORMATS: tuple[Format, ...] = (text.FORMAT, markdown.FORMAT, srt.FORMAT, html.FORMAT)
+FORMATS: tuple[Format, ...] = (text.FORMAT, markdown.FORMAT, srt.FORMAT, html.FORMAT,
+                               vtt.FORMAT)
 AUTO = "auto"  # by extension, then by content
 DEFAULT = "text"  # what a document is when nothing else fits
 
