@@ -16,9 +16,10 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional, TextIO
+from typing import Callable, Optional, TextIO
 
 from llamax_cli.cli import outputs
+from llamax_cli.cli.sources import Task, prepare, read_sources
 from llamax_cli.cli.streams import (
     download_question,
     erase_on_terminal,
@@ -29,18 +30,9 @@ from llamax_cli.core import config, languages
 from llamax_cli.core.errors import DoneWithProblems, LlamaxError, UsageError
 from llamax_cli.core.languages import Language
 from llamax_cli.core.progress import UnitProgress
-from llamax_cli.core.textio import (
-    STDIN,
-    AtomicOutput,
-    OutputError,
-    Source,
-    read_source,
-    stdout_for,
-    text_source,
-)
+from llamax_cli.core.textio import STDIN, OutputError, stdout_for
 from llamax_cli.engine import Sampling
 from llamax_cli.formats.pending import refuse_pending
-from llamax_cli.formats.segment import Document, segment
 from llamax_cli.models import registry
 from llamax_cli.models.factory import open_engine
 from llamax_cli.server.client import RemoteTranslator, find_local_server
@@ -48,8 +40,7 @@ from llamax_cli.service import pipeline
 from llamax_cli.service.glossary import read as read_glossary
 from llamax_cli.service.translator import Translator
 
-if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
-    from llamax_cli.lid.detect import Detection
+__all__ = ["TranslateJob", "engine_settings", "expected_tokens", "read_sources", "run_translate"]
 
 
 @dataclass
@@ -83,23 +74,8 @@ class TranslateJob:
     remote_timeout: Optional[int] = None
     beams: Optional[int] = None  # beam search width (None: the setting, else 1)
     alternatives: int = 0  # other hypotheses per unit, in --json
-    glossary: Optional[Path] = None  # a TSV glossary (glossary.py)
-    in_place: bool = False  # write each file over itself, keeping FILE.orig (outputs.py)
-
-
-@dataclass
-class _Task:
-    source: Source
-    doc: Document
-    src: Optional[Language]  # None: nothing in it needs translating
-    detection: Optional[Detection] = None
-    per_unit: Optional[list[Language]] = None  # each unit's source, in a mixed document
-    sink: Optional[AtomicOutput] = None
-
-    def needs_engine(self, tgt: Language) -> bool:
-        if self.src is None or not self.doc.units:  # even with --from: no words, no model
-            return False
-        return any(lang != tgt for lang in self.per_unit) if self.per_unit else self.src != tgt
+    glossary: Optional[Path] = None  # a TSV glossary (service/glossary.py)
+    in_place: bool = False  # write each file over itself, keeping FILE.orig (cli/outputs.py)
 
 
 @dataclass
@@ -147,52 +123,6 @@ def engine_settings(job: TranslateJob) -> dict:
                                      for key in config.ENGINE_SETTINGS})
 
 
-def read_sources(job: TranslateJob, allow_empty: bool = False) -> tuple[list[Source], list[str]]:
-    """The readable inputs, and one message per input that could not be read. `allow_empty`:
-    an empty or blank file is an input (to pass through), not an error."""
-    if job.text is not None:
-        return [text_source(job.text)], []
-    names = job.files or [STDIN]
-    if names == [STDIN] and sys.stdin.isatty():
-        raise UsageError("no input: pass FILES, --text TEXT, or pipe text in "
-                         "(e.g. `echo Hello | llamax translate --to fr`)")
-    sources, failed = [], []
-    for name in names:
-        try:
-            sources.append(read_source(name, allow_empty))
-        except LlamaxError as exc:
-            if len(names) == 1:
-                raise
-            failed.append(str(exc))
-    if not sources:
-        raise LlamaxError("; ".join(failed))
-    return sources, failed
-
-
-def _prepare(job: TranslateJob, sources: list[Source], tgt: Language, note) -> list[_Task]:
-    tasks = []
-    for source in sources:
-        fmt = "text" if source.name == "--text" and job.format == "auto" else job.format
-        if fmt == "auto":  # a .po or WebVTT file read as text would be mangled: refuse it
-            refuse_pending(source.text, source.name if source.name != STDIN else None,
-                           source.label)
-        doc = segment(source.text, fmt, source.name if source.name != STDIN else None)
-        for line, message in doc.warnings:
-            note(f"{source.label}:{line}: {message}")
-        choice = Translator.choose_source(doc, job.from_, source.label, note)  # as the server
-        task = _Task(source, doc, choice.language, choice.detection, choice.per_unit)
-        if not source.text.strip():
-            note(f"{source.label} is empty{' but for whitespace' if source.text else ''}: "
-                 f"nothing to translate; passed through unchanged")
-        elif task.src is None or not doc.units:
-            note(f"{source.label}: nothing to translate (no words outside code, numbers and "
-                 f"symbols); passed through unchanged")
-        elif not task.needs_engine(tgt):
-            note(f"{source.label} is already in {tgt.name}: passing it through unchanged")
-        tasks.append(task)
-    return tasks
-
-
 def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     if job.output is not None and str(job.output) == STDIN:
         job.output = None  # `-o -`: stdout, as '-' is stdin among FILES
@@ -213,7 +143,7 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         for name in job.files:
             refuse_pending(None, name, name)
     sources, failed = read_sources(job, allow_empty=True)
-    tasks = _prepare(job, sources, tgt, note)
+    tasks = prepare(sources, tgt, note, fmt=job.format, from_=job.from_)
     outputs.note_json_into_documents(job, note)
     if job.dry_run:
         _print_prompts(tasks, tgt, job.as_json)
@@ -241,7 +171,7 @@ def _summary(tally: _Tally, quiet: bool) -> str:
             f"need{'s' if n == 1 else ''} a look ({kinds}): {where}")
 
 
-def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, settings: dict,
+def _translate_all(job: TranslateJob, tasks: list[Task], tgt: Language, settings: dict,
                    note, glossary=None) -> _Tally:
     translator, tally = None, _Tally()
     outputs.check_destinations(job)  # before the model loads; nothing is kept open
@@ -264,7 +194,7 @@ def _translate_all(job: TranslateJob, tasks: list[_Task], tgt: Language, setting
     return tally
 
 
-def _task_to_its_output(task: _Task, tgt: Language, translator, settings: dict,
+def _task_to_its_output(task: Task, tgt: Language, translator, settings: dict,
                         job: TranslateJob, note, tally: _Tally, glossary) -> None:
     """Translate one input into its output file, open only meanwhile and committed whole as
     soon as it is done; an output that cannot be written is named at the end, and the other
@@ -286,9 +216,10 @@ def _task_to_its_output(task: _Task, tgt: Language, translator, settings: dict,
             task.sink = None
 
 
-def expected_tokens(tasks: list[_Task], max_tokens: Optional[int]) -> int:
+def expected_tokens(tasks: list[Task], max_tokens: Optional[int]) -> int:
     """A rough count of the tokens a job will generate, to decide whether repacking the
-    weights at load pays (kernels.py): as many as the source has, at ~4 characters a token."""
+    weights at load pays (engine/kernels.py): as many as the source has, at ~4 characters a
+    token."""
     chars = sum(len(unit.source) for task in tasks for unit in task.doc.units)
     units = sum(len(task.doc.units) for task in tasks)
     return chars // 4 if max_tokens is None else min(chars // 4, units * max_tokens)
@@ -315,7 +246,7 @@ def _remote(job: TranslateJob, settings: dict, note):
     return RemoteTranslator(url)
 
 
-def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], options,
+def _run_task(task: Task, tgt: Language, translator: Optional[Translator], options,
               job: TranslateJob, note, tally: _Tally) -> None:
     out: TextIO = task.sink or (sys.stdout if job.as_json else stdout_for(task.source))
     units = len(task.doc.units)
@@ -324,7 +255,7 @@ def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], opti
     if job.as_json and not task.doc.units:  # still one record: a reader of the JSON sees the input
         out.write(_no_text_record(task, tgt) + "\n")
         return
-    on_screen = out is sys.stdout  # a terminal's line is followed for warnings (streams.py)
+    on_screen = out is sys.stdout  # a terminal's line is followed for warnings (cli/streams.py)
     with UnitProgress(task.source.label, units, enabled=show) as progress, \
             contextlib.closing(translator.translate_document(task.doc, src, tgt, options,
                                                              task.per_unit)
@@ -347,7 +278,7 @@ def _run_task(task: _Task, tgt: Language, translator: Optional[Translator], opti
                 out.flush()
 
 
-def _no_text_record(task: _Task, tgt: Language) -> str:
+def _no_text_record(task: Task, tgt: Language) -> str:
     text = task.source.text
     return json.dumps({
         "file": task.source.label, "index": None, "line": 1, "source": text, "translation": text,
@@ -360,7 +291,7 @@ def _no_text_record(task: _Task, tgt: Language) -> str:
         ensure_ascii=False)
 
 
-def _json_record(task: _Task, tgt: Language, result: pipeline.UnitResult) -> str:
+def _json_record(task: Task, tgt: Language, result: pipeline.UnitResult) -> str:
     cut = result.alternatives_truncated
     record = {
         "file": task.source.label, "index": result.index, "line": result.line,
@@ -372,7 +303,7 @@ def _json_record(task: _Task, tgt: Language, result: pipeline.UnitResult) -> str
         "prompt_tokens": result.prompt_tokens, "tokens": result.tokens,
         "seconds": result.seconds,
         # Every record has every key, whatever path its unit took (null or empty where
-        # absent): beam search's score, and the other hypotheses (alternatives.py).
+        # absent): beam search's score, and the other hypotheses (service/alternatives.py).
         "score": None if result.score is None else round(result.score, 4),
         "alternatives": [{"translation": text, "score": score,
                           "truncated": k < len(cut) and bool(cut[k])}
@@ -381,7 +312,7 @@ def _json_record(task: _Task, tgt: Language, result: pipeline.UnitResult) -> str
     return json.dumps(record, ensure_ascii=False)
 
 
-def _print_prompts(tasks: list[_Task], tgt: Language, as_json: bool) -> None:
+def _print_prompts(tasks: list[Task], tgt: Language, as_json: bool) -> None:
     """Plain: each prompt followed by a blank line (prompts never contain one)."""
     write = sys.stdout.write
     for task in tasks:
