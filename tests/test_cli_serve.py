@@ -44,3 +44,11 @@ def test_an_out_of_range_port_is_clicks_usage_error(llamax):
     err = proc.stderr.decode()
     assert proc.returncode == 2 and "Traceback" not in err
     assert "Invalid value for '--port'" in err
+
+
+def test_a_bad_from_setting_stops_the_server_at_start_not_each_request(llamax):
+    # Requests that ask for source "auto" fall back on the `from` setting when detection is
+    # unsure (Translator.choose_source): a bad one would otherwise be a 500 on each of them.
+    proc = llamax("serve", "--model", "missing.gguf", env={"LLAMAX_FROM": "zzq"}, timeout=60)
+    assert assert_one_line_error(proc, 2) == ("llamax: error: LLAMAX_FROM=zzq: unknown language "
+                                              "'zzq'; see `llamax languages`")

@@ -1,5 +1,5 @@
 """The CLI's side of `llamax translate --server URL`: a document sent to a running `llamax
-serve` (POST /llamax/translate, see server_stream.py) and its streamed pieces and unit results
+serve` (POST /llamax/translate, see server/stream.py) and its streamed pieces and unit results
 turned back into what the local pipeline yields, so output, --json and exit codes are the
 same. Also: finding a server already running on this machine with the requested model."""
 

@@ -54,6 +54,7 @@ def is_loopback(host: str) -> bool:
 def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
           api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None],
           glossary=None, ask: Optional[Callable[[str], bool]] = None) -> None:
+    config.value("from")  # requests that ask for "auto" use it: a bad one fails here, not each
     remote = remote_target(model, settings)
     # A missing model fails before binding; a remote engine is probed once loading.
     path = None if remote else model_path(model, yes=yes, note=note, ask=ask)
@@ -110,7 +111,7 @@ def _load(api, server, path, model, settings, host, port, verbose, note, failure
 
 
 class GracefulServer(uvicorn.Server):
-    """uvicorn's server, with a stop that stops (server_lifecycle.py): the first SIGTERM or
+    """uvicorn's server, with a stop that stops (server/lifecycle.py): the first SIGTERM or
     Ctrl-C stops admitting and gives requests in flight `limits.grace` seconds, then cancels
     them (each gets a 503); a second signal exits at once. A stop ends with exit 0 (uvicorn
     would re-raise the signal, which reads as a failure to service managers)."""
