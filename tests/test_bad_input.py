@@ -166,7 +166,7 @@ GIT_LOG = """\
 06ef522 Benchmarks: 7B-shaped Q4_K_M throughput
 c392619 Test extra: gguf (reference reader for the header-walk test)
 199863a Benchmarks: final throughput with version 0.3.36 of the engine
-5ab702f Mail maintainer@example.org about tests/test_cli.py and 512 MB of memory
+5ab702f Mail maintainer@example.org about tests/test_cli_translate.py and 512 MB of memory
 """
 
 
@@ -180,7 +180,7 @@ def test_6_commit_hashes_versions_paths_and_addresses_come_back_verbatim(llamax,
     for line, record in zip(GIT_LOG.splitlines(), records):
         assert line.split()[0] in record["translation"], record  # every hash survives
     last = records[3]["translation"]
-    for span in ("maintainer@example.org", "tests/test_cli.py", "512 MB"):
+    for span in ("maintainer@example.org", "tests/test_cli_translate.py", "512 MB"):
         assert span in last, last
     assert "0.3.36" in records[2]["translation"]
 

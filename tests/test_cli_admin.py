@@ -1,5 +1,5 @@
 """cli/admin.py: `llamax config show|set|unset` through the real CLI in the tests' isolated
-config dir (tests/test_config.py checks precedence and bad values), and `llamax models`'
+config dir (tests/test_core_config.py checks precedence and bad values), and `llamax models`'
 rendering of the user's own entries, in-process (tests/test_models.py pulls, lists and
 removes hub models end to end)."""
 

@@ -1,5 +1,5 @@
 """cli/eval.py: `llamax eval --hyp/--ref` on tiny files, its report as text and as one JSON
-object, and how its files pair up (tests/test_evaluate.py checks the scores against
+object, and how its files pair up (tests/test_service_evaluate.py checks the scores against
 sacrebleu's own, tables, spBLEU and translating --src first). Offline: spBLEU is skipped."""
 
 from __future__ import annotations

@@ -226,7 +226,7 @@ def test_empty_and_blank_files_pass_through_like_an_emoji_file(llamax, tmp_path)
 # -- 24: quiet surprises ------------------------------------------------------------------------
 
 def test_a_running_local_server_is_announced(llamax, cli_env, tmp_path):
-    from test_server import free_port
+    from test_server_app import free_port
 
     env = cli_env
     port = free_port()

@@ -2,7 +2,7 @@
 the download question is asked only where someone can answer, and stdout/stderr become
 UTF-8. Terminals are StringIOs that say they are one, swapped in inside each test (pytest
 puts its own streams back between a fixture and the test). The reader-gone watcher runs
-through a real pipe in tests/test_cli.py (`| head -1`)."""
+through a real pipe in tests/test_cli_translate.py (`| head -1`)."""
 
 from __future__ import annotations
 

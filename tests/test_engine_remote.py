@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 from conftest import assert_finished, assert_one_line_error
 from openai_proxy import Faults, Proxy
-from test_server import Server, free_port, request
+from test_server_app import Server, free_port, request
 
 DOC = """# Opening hours
 

@@ -1,7 +1,7 @@
 """server/client.py against a stand-in for `llamax serve` on 127.0.0.1 (a few lines of
 http.server, no model): finding a local server through its discovery note, and the streamed
 JSON lines of POST /llamax/translate turned back into the pipeline's outputs and errors.
-A real server and CLI run it end to end in tests/test_server.py."""
+A real server and CLI run it end to end in tests/test_server_app.py."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from conftest import assert_one_line_error
-from test_server import Server, free_port, request, server_env  # noqa: F401 (a fixture)
+from test_server_app import Server, free_port, request, server_env  # noqa: F401 (a fixture)
 
 LIMIT = 2 * 2**20  # the server's body limit (Limits.body_bytes)
 

@@ -1,6 +1,6 @@
 """server/files.py: the --file-store and --public-url values, and the store of translated
 files (links, lookups that stay inside the store, expiry, the size cap). Folders go under the
-test's own temporary dir (tests/test_server.py covers the clean-up after killed servers)."""
+test's own temporary dir (tests/test_server_app.py covers the clean-up after killed servers)."""
 
 from __future__ import annotations
 

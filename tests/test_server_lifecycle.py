@@ -13,7 +13,7 @@ import urllib.parse
 
 from openai_proxy import Faults, Proxy
 from test_engine_remote import ReferenceServer
-from test_server import Server, free_port, request, server_env  # noqa: F401 (a fixture)
+from test_server_app import Server, free_port, request, server_env  # noqa: F401 (a fixture)
 
 # Sixty lines of a few words: a minute or more of work per request on the test model.
 LONG = "".join(f"Sentence number {i} is here, and it says a little more.\n" for i in range(60))

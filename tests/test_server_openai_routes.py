@@ -1,7 +1,7 @@
 """server/openai_routes.py's helpers, without a server: stop strings cut across streamed
 pieces, a completion request's parameters read and checked, what is not supported refused,
 and the API key taken from `Authorization: Bearer`. The routes run end to end in
-tests/test_server_edge.py (refusals over HTTP) and tests/test_server.py."""
+tests/test_server_edge.py (refusals over HTTP) and tests/test_server_app.py."""
 
 from __future__ import annotations
 

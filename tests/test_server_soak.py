@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_server import Server, request, server_env  # noqa: F401 (a fixture)
+from test_server_app import Server, request, server_env  # noqa: F401 (a fixture)
 from test_server_lifecycle import health, read_answer, wait_for
 
 CLIENTS, REQUESTS = 40, 1000

@@ -1,6 +1,6 @@
 """server/stream.py's helpers, without a server: handing lines between the worker and the
 response (which must never block once the client is gone), and reading a document request
-into its parts, or a 400. The route itself streams end to end in tests/test_server.py."""
+into its parts, or a 400. The route itself streams end to end in tests/test_server_app.py."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import json
 
 from conftest import assert_finished
 from test_engine_remote import ReferenceServer
-from test_server import Server, request, server_env  # noqa: F401 (a fixture)
+from test_server_app import Server, request, server_env  # noqa: F401 (a fixture)
 
 # The keys of every `--json` record (README, "--json prints one JSON object per unit").
 RECORD_KEYS = {"file", "index", "line", "source", "translation", "source_language",

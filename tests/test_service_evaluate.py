@@ -144,7 +144,7 @@ def test_sources_are_translated_then_scored_like_the_translation_itself(llamax, 
 def test_translate_pair_goes_through_the_translator_one_line_for_each(monkeypatch, tmp_path):
     # The Translator segments the lines and takes the pair's source, as the CLI's --from:
     # eval's hypotheses are what `llamax translate --from` would write.
-    from test_service import TableEngine
+    from test_service_translator import TableEngine
 
     from llamax_cli.core.errors import UsageError
     from llamax_cli.service import evaluate, pipeline
