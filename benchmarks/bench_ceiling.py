@@ -42,7 +42,8 @@ def main() -> None:
                      n_threads=args.threads, n_parallel=max(rows),
                      deterministic=args.deterministic, repack=choice[args.repack],
                      flash_attn=choice[args.flash]) as e:
-        lib, batch = e._lib, e._batch
+        native = e.native
+        lib, batch = native.lib, native.batch
 
         def put(i, token, pos, seq, logits):
             batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
@@ -51,7 +52,7 @@ def main() -> None:
         def decode(n: int) -> float:
             batch.n_tokens = n
             start = time.perf_counter()
-            if lib.llama_decode(e._ctx, batch) != 0:
+            if lib.llama_decode(native.ctx, batch) != 0:
                 raise SystemExit("llama_decode failed")
             return time.perf_counter() - start
 
@@ -59,7 +60,7 @@ def main() -> None:
             put(i, 100 + i, i, 0, i == args.cached - 1)
         decode(args.cached)
         for seq in range(1, max(rows)):
-            lib.llama_memory_seq_cp(e._memory, 0, seq, -1, -1)
+            lib.llama_memory_seq_cp(native.memory, 0, seq, -1, -1)
         print(f"model {args.model}, {args.threads} threads, {args.cached} cached cells per "
               f"sequence\n{e.plan.describe()}; loaded in {e.load_seconds:.2f} s")
         print("\n| rows N | decode: N sequences x 1 token, tok/s | prompt: 1 sequence x N tokens, tok/s |")
@@ -72,11 +73,11 @@ def main() -> None:
                     put(seq, 200, args.cached, seq, 1)
                 gen.append(decode(n))
                 for seq in range(n):
-                    lib.llama_memory_seq_rm(e._memory, seq, args.cached, -1)
+                    lib.llama_memory_seq_rm(native.memory, seq, args.cached, -1)
                 for i in range(n):
                     put(i, 300 + i, args.cached + i, 0, i == n - 1)
                 pre.append(decode(n))
-                lib.llama_memory_seq_rm(e._memory, 0, args.cached, -1)
+                lib.llama_memory_seq_rm(native.memory, 0, args.cached, -1)
             rate = n / min(gen)
             base = base or rate
             print(f"| {n} | {rate:.1f} ({rate / base:.2f}x one row) | {n / min(pre):.1f} |",
@@ -92,7 +93,7 @@ def prefill_rate(e, put, decode, cached: int, n: int, rounds: int) -> float:
         for i in range(n):
             put(i, 300 + i, cached + i, 0, i == n - 1)
         times.append(decode(n))
-        e._lib.llama_memory_seq_rm(e._memory, 0, cached, -1)
+        e.native.forget(0, cached)
     return n / min(times)
 
 

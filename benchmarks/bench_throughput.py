@@ -105,7 +105,8 @@ def ceiling(model: Path, prompts: list[str], tokens: int, threads: int, ctx: int
     rate of one decode of N rows, each row with a typical unit's cells cached."""
     with LlamaEngine(model, n_ctx=ctx, n_threads=threads, n_parallel=max(rows),
                      deterministic=deterministic, expected_tokens=len(prompts) * tokens) as e:
-        lib, batch = e._lib, e._batch
+        native = e.native
+        lib, batch = native.lib, native.batch
         token_lists = [e.tokenize(p) for p in prompts]
         shared = 0
         while all(len(t) > shared and t[shared] == token_lists[0][shared] for t in token_lists):
@@ -119,11 +120,11 @@ def ceiling(model: Path, prompts: list[str], tokens: int, threads: int, ctx: int
                 put_rows()
                 batch.n_tokens = n
                 start = time.perf_counter()
-                if lib.llama_decode(e._ctx, batch) != 0:
+                if lib.llama_decode(native.ctx, batch) != 0:
                     raise SystemExit("llama_decode failed")
                 best = min(best, time.perf_counter() - start)
                 for seq in range(max(rows)):
-                    lib.llama_memory_seq_rm(e._memory, seq, cached, -1)
+                    lib.llama_memory_seq_rm(native.memory, seq, cached, -1)
             return best
 
         def put(i, token, pos, seq, logits):
@@ -133,9 +134,9 @@ def ceiling(model: Path, prompts: list[str], tokens: int, threads: int, ctx: int
         for i in range(cached):  # seq 0 holds a unit's cells; the others share them
             put(i, 100 + i % 900, i, 0, 0)
         batch.n_tokens = cached
-        lib.llama_decode(e._ctx, batch)
+        lib.llama_decode(native.ctx, batch)
         for seq in range(1, max(rows)):
-            lib.llama_memory_seq_cp(e._memory, 0, seq, -1, -1)
+            lib.llama_memory_seq_cp(native.memory, 0, seq, -1, -1)
         fill = 256
         prefill = fill / decode(fill, lambda: [put(i, 300 + i, cached + i, 0, i == fill - 1)
                                                for i in range(fill)])

@@ -40,14 +40,14 @@ def test_greedy_is_deterministic_and_prefix_reuse_changes_nothing(engine):
 def test_shared_prefix_is_not_evaluated_again(engine):
     run(engine, PROMPT + " Paris. The capital of Spain is")
     run(engine, PROMPT + " Paris. The capital of Italy is")
-    assert 0 < engine.prefix_decoded <= 4  # only the tokens after "...of"
+    assert 0 < engine.native.prefix_decoded <= 4  # only the tokens after "...of"
 
 
 def test_batch_shares_the_prefix_and_matches_one_by_one(gemma_path):
     prompts = [f"{PROMPT} Paris. Question {i}: what is {i} plus {i}? Answer:" for i in range(6)]
     with LlamaEngine(gemma_path, n_ctx=2048, n_parallel=4, deterministic=True) as batched:
         events = list(batched.generate([Request(p, 16) for p in prompts], Sampling()))
-        assert len(batched.prefix_tokens) >= len(batched.tokenize(PROMPT))
+        assert len(batched.native.prefix_tokens) >= len(batched.tokenize(PROMPT))
     together = ["".join(e.text for e in events if e.index == i) for i in range(6)]
     with LlamaEngine(gemma_path, n_ctx=2048, deterministic=True) as single:
         alone = ["".join(e.text for e in single.generate([Request(p, 16)], Sampling())) for p in prompts]
@@ -98,23 +98,24 @@ def logits_of_seq0(engine, cached: int, rows: int):
     """Seq 0's next-token logits with `cached` cells, decoded beside rows - 1 other sequences."""
     import numpy as np
 
-    lib, batch = engine._lib, engine._batch
+    native = engine.native
+    lib, batch = native.lib, native.batch
 
     def put(i, token, pos, seq):
         batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
         batch.seq_id[i][0], batch.logits[i] = seq, 1
 
     for seq in range(rows):
-        lib.llama_memory_seq_rm(engine._memory, seq, -1, -1)
+        lib.llama_memory_seq_rm(native.memory, seq, -1, -1)
         for i in range(cached):
             put(i, 100 + (i * 7) % 900, i, seq)
         batch.n_tokens = cached
-        assert lib.llama_decode(engine._ctx, batch) == 0
+        assert lib.llama_decode(native.ctx, batch) == 0
     for seq in range(rows):
         put(seq, 777, cached, seq)
     batch.n_tokens = rows
-    assert lib.llama_decode(engine._ctx, batch) == 0
-    return np.ctypeslib.as_array(lib.llama_get_logits_ith(engine._ctx, 0), shape=(engine.n_vocab,)).copy()
+    assert lib.llama_decode(native.ctx, batch) == 0
+    return np.ctypeslib.as_array(lib.llama_get_logits_ith(native.ctx, 0), shape=(engine.n_vocab,)).copy()
 
 
 @pytest.mark.parametrize("cached, rows", [(40, 12), (300, 2)])
@@ -132,12 +133,13 @@ def test_a_reused_slot_keeps_the_prefix_instead_of_copying_it(gemma_path):
     prompts = [f"{PROMPT} Paris. Question {i}: what is {i} plus {i}? Answer:" for i in range(5)]
     with LlamaEngine(gemma_path, n_ctx=1024, n_parallel=2) as e:
         list(e.generate([Request(p, 8) for p in prompts], Sampling()))
-        assert set(e.held) == {0, 1}
-        assert all(held == e.prefix_tokens and held for held in e.held.values())
+        native = e.native
+        assert set(native.held) == {0, 1}
+        assert all(held == native.prefix_tokens and held for held in native.held.values())
         # Nothing but the prefix is left in a slot between requests.
-        lib = e._lib
-        assert all(lib.llama_memory_seq_pos_max(e._memory, seq) == len(e.prefix_tokens) - 1
-                   for seq in e.held)
+        lib = native.lib
+        assert all(lib.llama_memory_seq_pos_max(native.memory, seq)
+                   == len(native.prefix_tokens) - 1 for seq in native.held)
 
 
 def test_should_stop_ends_the_sequence(engine):

@@ -41,13 +41,14 @@ def put(batch, n, token, pos, seq, logits):
 
 def last_logits(engine, lengths):
     """Seq 0's logits after its prompt is evaluated in one batch with the others'."""
-    lib, batch = engine._lib, engine._batch
+    native = engine.native
+    lib, batch = native.lib, native.batch
     for seq in range(len(lengths)):
-        lib.llama_memory_seq_rm(engine._memory, seq, -1, -1)
+        lib.llama_memory_seq_rm(native.memory, seq, -1, -1)
         for i in range(PREFIX):
             put(batch, i, 100 + i, i, seq, False)
         batch.n_tokens = PREFIX
-        assert lib.llama_decode(engine._ctx, batch) == 0
+        assert lib.llama_decode(native.ctx, batch) == 0
     n = row = 0
     for seq, length in enumerate(lengths):
         for i in range(length):
@@ -56,8 +57,8 @@ def last_logits(engine, lengths):
                 row = n
             n += 1
     batch.n_tokens = n
-    assert lib.llama_decode(engine._ctx, batch) == 0
-    return np.ctypeslib.as_array(lib.llama_get_logits_ith(engine._ctx, row),
+    assert lib.llama_decode(native.ctx, batch) == 0
+    return np.ctypeslib.as_array(lib.llama_get_logits_ith(native.ctx, row),
                                  shape=(engine.n_vocab,)).copy()
 
 

@@ -177,23 +177,23 @@ class SearchSteps:
     next token is chosen from log-probabilities rather than by argmax or a sampler."""
 
     def _start_beams(self, slot, extra: list[int]) -> None:
-        e, lib, request = self.e, self.lib, slot.request
+        e, native, request = self.e, self.native, slot.request
         sampling = slot.client.sampling
         search = BeamSearch(
             request.beams, slot.max_new,
-            lambda t: bool(lib.llama_vocab_is_eog(e._vocab, t)) and not sampling.ignore_eos,
-            e._piece, request.ends)
+            lambda t: native.is_eog(t) and not sampling.ignore_eos,
+            native.piece, request.ends)
         search.start(slot.seq)
-        slot.beam = BeamGroup(search, [slot.seq] + extra, slot, list(e.held.get(slot.seq, [])))
+        slot.beam = BeamGroup(search, [slot.seq] + extra, slot,
+                              list(native.held.get(slot.seq, [])))
         for seq in extra:
-            lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
-            e.held[seq] = []
+            native.forget(seq)
+            native.held[seq] = []
             if e.device_greedy:
                 e.device_greedy.use(seq, on_device=False)
 
     def _search(self, slots: list) -> None:
-        logits = np.ctypeslib.as_array(self.lib.llama_get_logits(self.e._ctx),
-                                       shape=(self._n_outputs, self.e.n_vocab))
+        logits = self.native.logits(self._n_outputs)
         for slot in slots:
             row = logits[slot.out]
             if slot.request.forced is not None:
@@ -206,7 +206,7 @@ class SearchSteps:
                 self._beam_step(slot.beam)
 
     def _beam_step(self, group: BeamGroup) -> None:
-        e, lib, search = self.e, self.lib, group.search
+        native, search = self.native, group.search
         children = search.step()
         if not children:
             self._finish_beams(group, "done")
@@ -218,12 +218,12 @@ class SearchSteps:
             seq = child.parent
             if seq in taken:  # a second child: a spare seq takes a copy of the parent's cells
                 seq = spare.pop()
-                lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
-                lib.llama_memory_seq_cp(e._memory, child.parent, seq, -1, -1)
+                native.forget(seq)
+                native.copy(child.parent, seq)
             taken.add(seq)
             live[seq] = child
         for seq in spare:  # pruned: free its cells now, the KV cache is shared
-            lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
+            native.forget(seq)
             self.active.pop(seq, None)
         first = group.first
         for seq, child in live.items():
@@ -237,12 +237,12 @@ class SearchSteps:
     def _finish_beams(self, group: BeamGroup, reason: str | None) -> None:
         """End a search (reason None: cancelled): free every seq, keeping the shared prefix in
         those that hold it, and send the best hypothesis with the n_best."""
-        e, lib = self.e, self.lib
+        native = self.native
         for seq in group.seqs:
             self.active.pop(seq, None)
             keep = group.prefix if seq in group.search.live else []  # the live ones hold it
-            lib.llama_memory_seq_rm(e._memory, seq, len(keep), -1)
-            e.held[seq] = list(keep)
+            native.forget(seq, len(keep))
+            native.held[seq] = list(keep)
         with self._cond:
             self.free.extend(group.seqs)
         first = group.first

@@ -35,10 +35,6 @@ class DeviceGreedy:
             self.configs[seq].sampler = ctypes.cast(chain, ctypes.c_void_p).value
         self.detached: set[int] = set()
         self._ctx = None
-        # llama-cpp-python 0.3.36 does not bind llama_set_sampler; the symbol is in its library.
-        self._set = lib._lib.llama_set_sampler
-        self._set.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p]
-        self._set.restype = ctypes.c_bool
 
     def _greedy_chain(self):
         chain = self.lib.llama_sampler_chain_init(self.lib.llama_sampler_chain_default_params())
@@ -61,7 +57,7 @@ class DeviceGreedy:
         if on_device:  # a fresh chain: llama.cpp sets a chain up for the device only once
             self.lib.llama_sampler_free(self.chains[seq])
             chain = self.chains[seq] = self._greedy_chain()
-        if not self._set(self._ctx, seq, chain) and on_device:
+        if not self.lib.llama_set_sampler(self._ctx, seq, chain) and on_device:
             raise LlamaxError("llama.cpp could not sample on the device again")
         (self.detached.discard if on_device else self.detached.add)(seq)
 

@@ -9,7 +9,6 @@ engine anyway. Incremental detokenization here costs one cached dict lookup per 
 
 from __future__ import annotations
 
-import codecs
 import collections
 import ctypes
 import os
@@ -22,6 +21,8 @@ from typing import Iterator, Sequence
 from llamax_cli.engine import Event, Request, Sampling, drive
 from llamax_cli.engine.device_sampling import DeviceGreedy
 from llamax_cli.engine.kernels import plan
+from llamax_cli.engine.native import Native
+from llamax_cli.engine.slots import Client
 from llamax_cli.core.errors import LlamaxError
 
 _ALL_LAYERS = 0x7FFFFFFF
@@ -109,70 +110,68 @@ class LlamaEngine:
         generate; None: open-ended, as a server) earn the load time back (kernels.py)."""
         path = Path(model_path)
         check_gguf(path)
-        lib = self._lib = _lib()
+        lib = _lib()
         _LOG.verbose = verbose
         _LOG.errors.clear()
         lib.llama_backend_init()
 
         if n_gpu_layers is None:
             n_gpu_layers = -1 if lib.llama_supports_gpu_offload() else 0
-        mparams = lib.llama_model_default_params()
-        mparams.n_gpu_layers = _ALL_LAYERS if n_gpu_layers < 0 else n_gpu_layers
         on_cpu = n_gpu_layers == 0 or not lib.llama_supports_gpu_offload()
         # Fast kernels, or batch-invariant ones (--deterministic): see kernels.py.
         self.plan = plan(path, deterministic=deterministic, on_cpu=on_cpu, repack=repack,
                          expected_tokens=expected_tokens, flash_attn=flash_attn,
                          device_sampling=device_sampling)
-        mparams.use_extra_bufts = self.plan.repack
         self.max_rows = self.plan.max_rows
         started = time.perf_counter()
-        self._model = lib.llama_model_load_from_file(str(path).encode(), mparams)
-        if not self._model:
-            raise LlamaxError(f"cannot load model {path}: {self._load_error()}")
-        self._vocab = lib.llama_model_get_vocab(self._model)
-        self.n_vocab = lib.llama_vocab_n_tokens(self._vocab)
-
+        model = self._load_model(lib, path, n_gpu_layers)
         threads = n_threads or default_threads()
-        cparams = self._context_params(n_ctx, n_parallel, n_batch, threads, kv_cache)
-        self.device_greedy = DeviceGreedy(lib, n_parallel) if self.plan.device_sampling else None
-        if self.device_greedy:
-            self.device_greedy.attach_to(cparams)
-        self._ctx = lib.llama_init_from_model(self._model, cparams)
-        if self.device_greedy:
-            self.device_greedy.bind(self._ctx)
-        if not self._ctx:
-            lib.llama_model_free(self._model)
-            if self.device_greedy:
-                self.device_greedy.free()
-            raise LlamaxError(f"cannot create a context of {cparams.n_ctx} tokens: "
-                              f"{self._load_error('out of memory?')}")
-        self.n_ctx = lib.llama_n_ctx(self._ctx) // cparams.n_seq_max  # per sequence
+        cparams = self._context_params(lib, model, n_ctx, n_parallel, n_batch, threads, kv_cache)
+        ctx = self._create_context(lib, model, cparams, n_parallel)
+        # The slots are sequences 0 .. n_parallel - 1; the shared prompt prefix is the next.
+        self.native = Native(lib, model, ctx, n_batch=n_batch, prefix_seq=n_parallel)
+        self.n_vocab = self.native.n_vocab
+        self.n_ctx = lib.llama_n_ctx(ctx) // cparams.n_seq_max  # per sequence
         self.load_seconds = time.perf_counter() - started
         self.n_threads = threads
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch
         self.n_parallel = n_parallel
-        self.prefix_seq = n_parallel
-        self.prefix_tokens: list[int] = []
-        self.prefix_decoded = 0  # tokens the last call had to decode into the prefix
-        # What each slot's KV stream holds from its last request: its shared prefix is kept,
-        # so a reused slot needs no copy of the prefix stream (a copy moves the whole stream,
-        # 128 MiB per slot for a 7B model at ctx 256).
-        self.held: dict[int, list[int]] = {}
-        self._memory = lib.llama_get_memory(self._ctx)
-        self._batch = lib.llama_batch_init(n_batch, 0, 1)
-        self._pieces: dict[int, bytes] = {}
-        self._piece_buf = ctypes.create_string_buffer(256)
-        from llamax_cli.engine.scheduler import Scheduler
+        from llamax_cli.engine.scheduler import Scheduler  # it imports numpy: only when loading
 
         # From here on only the scheduler's thread decodes; callers submit and read events.
         self.scheduler = Scheduler(self, max_waiting)
         self.scheduler.start()
 
-    def _context_params(self, n_ctx: int, n_parallel: int, n_batch: int, threads: int,
-                        kv_cache: str):
-        lib = self._lib
-        n_ctx_train = lib.llama_model_n_ctx_train(self._model)
+    def _load_model(self, lib, path: Path, n_gpu_layers: int):
+        mparams = lib.llama_model_default_params()
+        mparams.n_gpu_layers = _ALL_LAYERS if n_gpu_layers < 0 else n_gpu_layers
+        mparams.use_extra_bufts = self.plan.repack
+        model = lib.llama_model_load_from_file(str(path).encode(), mparams)
+        if not model:
+            raise LlamaxError(f"cannot load model {path}: {self._load_error()}")
+        return model
+
+    def _create_context(self, lib, model, cparams, n_parallel: int):
+        """The context, with the device's greedy chains attached where the plan samples on
+        the device; if it cannot be made, the model is freed before the error is raised."""
+        self.device_greedy = DeviceGreedy(lib, n_parallel) if self.plan.device_sampling else None
+        if self.device_greedy:
+            self.device_greedy.attach_to(cparams)
+        ctx = lib.llama_init_from_model(model, cparams)
+        if self.device_greedy:
+            self.device_greedy.bind(ctx)
+        if not ctx:
+            lib.llama_model_free(model)
+            if self.device_greedy:
+                self.device_greedy.free()
+            raise LlamaxError(f"cannot create a context of {cparams.n_ctx} tokens: "
+                              f"{self._load_error('out of memory?')}")
+        return ctx
+
+    def _context_params(self, lib, model, n_ctx: int, n_parallel: int, n_batch: int,
+                        threads: int, kv_cache: str):
+        n_ctx_train = lib.llama_model_n_ctx_train(model)
         cparams = lib.llama_context_default_params()
         per_sequence = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
         # One sequence per parallel slot plus one holding the shared prompt prefix. Fast: one
@@ -207,79 +206,12 @@ class LlamaEngine:
     # -- tokens ---------------------------------------------------------------------------
 
     def tokenize(self, text: str, *, add_special: bool = True) -> list[int]:
-        data = text.encode("utf-8")
-        n_max = len(data) + 8
-        buf = (self._lib.llama_token * n_max)()
-        # parse_special=False: text a user typed can never become a control token.
-        n = self._lib.llama_tokenize(self._vocab, data, len(data), buf, n_max, add_special, False)
-        if n < 0:
-            n_max = -n
-            buf = (self._lib.llama_token * n_max)()
-            n = self._lib.llama_tokenize(self._vocab, data, len(data), buf, n_max, add_special, False)
-        return list(buf[:n])
+        return self.native.tokenize(text, add_special=add_special)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text, add_special=False))
 
-    def _piece(self, token: int) -> bytes:
-        piece = self._pieces.get(token)
-        if piece is None:
-            n = self._lib.llama_token_to_piece(self._vocab, token, self._piece_buf, 256, 0, False)
-            piece = self._piece_buf.raw[:max(n, 0)]
-            self._pieces[token] = piece
-        return piece
-
     # -- decoding ------------------------------------------------------------------------
-
-    def _ensure_prefix(self, prefix: list[int]) -> list[int]:
-        """Make the prefix sequence hold `prefix`, decoding only what it does not hold yet.
-
-        Between calls this is plain prompt caching: consecutive prompts that share the
-        template reuse its KV cells."""
-        if len(prefix) < 4:
-            prefix = []
-        keep = 0
-        for a, b in zip(self.prefix_tokens, prefix):
-            if a != b:
-                break
-            keep += 1
-        lib = self._lib
-        lib.llama_memory_seq_rm(self._memory, self.prefix_seq, keep, -1)
-        self.prefix_tokens = self.prefix_tokens[:keep]
-        self.prefix_decoded = len(prefix) - keep
-        batch = self._batch
-        for start in range(keep, len(prefix), self.n_batch):
-            chunk = prefix[start:start + self.n_batch]
-            for i, token in enumerate(chunk):
-                batch.token[i] = token
-                batch.pos[i] = start + i
-                batch.n_seq_id[i] = 1
-                batch.seq_id[i][0] = self.prefix_seq
-                batch.logits[i] = 0
-            batch.n_tokens = len(chunk)
-            rc = lib.llama_decode(self._ctx, batch)
-            if rc != 0:
-                raise LlamaxError(f"llama.cpp failed to decode the prompt (code {rc})")
-            self.prefix_tokens.extend(chunk)
-        return prefix
-
-    def _sampler(self, sampling: Sampling, request: Request, index: int):
-        """A llama.cpp sampler chain, or None for plain greedy (the scheduler's argmax)."""
-        if sampling.temperature <= 0 and request.repeat_penalty == 1.0:
-            return None
-        lib = self._lib
-        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
-        if request.repeat_penalty != 1.0:
-            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_penalties(
-                lib.llama_vocab_n_tokens(self._vocab), 64, request.repeat_penalty, 0.0, 0.0))
-        if sampling.temperature <= 0:
-            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
-        else:
-            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_min_p(0.05, 1))
-            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_temp(sampling.temperature))
-            # One seed per request: results do not depend on how requests share the batch.
-            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(sampling.seed + index))
-        return chain
 
     def generate(self, requests: Sequence[Request], sampling: Sampling,
                  cancel: threading.Event | None = None) -> Iterator[Event]:
@@ -289,8 +221,6 @@ class LlamaEngine:
         submitted before the next event is awaited. Closing the iterator early (an error,
         Ctrl-C, a client gone) or setting `cancel` cancels what is left and frees its slots
         at the scheduler's next step."""
-        from llamax_cli.engine.scheduler import Client
-
         if not isinstance(requests, list):
             requests = list(requests)
         client = Client(sampling)
@@ -322,11 +252,9 @@ class LlamaEngine:
         if getattr(self, "scheduler", None) is not None:
             self.scheduler.stop()  # the thread finishes its step; nothing decodes after
             self.scheduler = None
-        if getattr(self, "_ctx", None):
-            self._lib.llama_batch_free(self._batch)
-            self._lib.llama_free(self._ctx)
-            self._lib.llama_model_free(self._model)
-            self._ctx = self._model = None
+        if getattr(self, "native", None) is not None:
+            self.native.free()
+            self.native = None
             if self.device_greedy:
                 self.device_greedy.free()
 
@@ -339,6 +267,8 @@ class LlamaEngine:
 
 def system_report() -> dict:
     """What llama.cpp was built with and sees: versions, CPU features, devices and memory."""
+    # Heavy imports, only when asked (llamax doctor). llama-cpp-python binds no device
+    # queries, so ggml's own library is called through the handle its package keeps.
     import llama_cpp
     from llama_cpp._ggml import libggml
 

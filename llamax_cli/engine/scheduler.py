@@ -22,74 +22,29 @@ requests.
 
 from __future__ import annotations
 
-import codecs
-import queue
 import threading
 from collections import deque
-from dataclasses import dataclass, field
 
-import numpy as np
-
-from llamax_cli.engine import Event, Request, Sampling
+from llamax_cli.engine import Event, Request
 from llamax_cli.engine.beams import SearchSteps
 from llamax_cli.engine.prefill import common_prefix, together
+from llamax_cli.engine.slots import Client, Slot, Waiting
 from llamax_cli.core.errors import Busy, EngineStopped, LlamaxError
 from llamax_cli.core.interrupts import shielded
-
-
-class Client:
-    """One caller's stream of requests; events arrive on `events`, indexed as submitted."""
-
-    def __init__(self, sampling: Sampling):
-        self.sampling = sampling
-        self.events: queue.SimpleQueue = queue.SimpleQueue()  # Event, or an exception
-        self.cancelled = False
-        self.prefix: list[int] | None = None  # the fallback shared prefix, once known
-
-
-@dataclass
-class _Waiting:
-    client: Client
-    index: int
-    request: Request
-    seq: int = -1  # the slot it is admitted to
-    extra: list[int] = field(default_factory=list)  # more slots, for its other beams
-
-
-@dataclass
-class _Slot:
-    seq: int
-    client: Client
-    index: int
-    request: Request
-    prompt_len: int
-    pending: list[int]  # prompt tokens not yet decoded
-    pos: int
-    max_new: int
-    sampler: object
-    utf8: codecs.IncrementalDecoder = field(
-        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
-    n_gen: int = 0
-    last: int = -1
-    row: int = -1  # this step's logits row in the batch, or -1
-    out: int = -1  # and its index among the batch's outputs
-    beam: object = None  # its beam search's BeamGroup (beams.py), if any
-    hold: bool = False  # a beam waiting for the others of its group: not decoded
-    logprob: float = 0.0  # summed over a forced request's tokens
 
 
 class Scheduler(SearchSteps, threading.Thread):
     def __init__(self, engine, max_waiting: int):
         super().__init__(name="llamax-scheduler", daemon=True)
         self.e = engine
-        self.lib = engine._lib
+        self.native = engine.native  # the context, memory, batch and prefix cache it drives
         self.max_waiting = max_waiting
         self._cond = threading.Condition()
-        self._urgent: deque[_Waiting] = deque()
-        self._regular: deque[_Waiting] = deque()
+        self._urgent: deque[Waiting] = deque()
+        self._regular: deque[Waiting] = deque()
         self._stopping = False
         self._cancels = False  # a client was cancelled since the last step
-        self.active: dict[int, _Slot] = {}
+        self.active: dict[int, Slot] = {}
         self.free = deque(range(engine.n_parallel))
         self._prefix_cache: dict[str, list[int]] = {}
         self._n_outputs = 0  # logits rows of the last decode
@@ -108,7 +63,7 @@ class Scheduler(SearchSteps, threading.Thread):
             if waiting >= self.max_waiting and not request.urgent:
                 raise Busy(f"the engine's queue is full ({waiting} requests waiting)")
             (self._urgent if request.urgent else self._regular).append(
-                _Waiting(client, index, request))
+                Waiting(client, index, request))
             self._cond.notify()
 
     def cancel(self, client: Client) -> None:
@@ -182,7 +137,7 @@ class Scheduler(SearchSteps, threading.Thread):
         for client in clients:
             client.events.put(error)
 
-    def _refuse(self, waiting: _Waiting, exc: Exception) -> None:
+    def _refuse(self, waiting: Waiting, exc: Exception) -> None:
         """A request that failed to start: its slots back, its client told, nobody else hurt."""
         seqs = [waiting.seq] + waiting.extra
         for seq in seqs:
@@ -206,10 +161,10 @@ class Scheduler(SearchSteps, threading.Thread):
             if slot.client.cancelled and seq in self.active:  # a beam takes its group along
                 self._finish(slot, None)
 
-    def _tokens(self, waiting: _Waiting) -> list[int]:
+    def _tokens(self, waiting: Waiting) -> list[int]:
         return self.e.tokenize(waiting.request.prompt)
 
-    def _prefix(self, waiting: _Waiting, tokens: list[int]) -> list[int]:
+    def _prefix(self, waiting: Waiting, tokens: list[int]) -> list[int]:
         """The tokens this request shares with others, evaluated once for all of them."""
         shared = waiting.request.shared_prefix
         if shared:
@@ -226,8 +181,8 @@ class Scheduler(SearchSteps, threading.Thread):
         prefix = client.prefix
         return prefix if tokens[:len(prefix)] == prefix else []
 
-    def _admit(self, waiting: _Waiting) -> None:
-        e, lib = self.e, self.lib
+    def _admit(self, waiting: Waiting) -> None:
+        e, native = self.e, self.native
         seq = waiting.seq
         tokens = self._tokens(waiting)
         if len(tokens) >= e.n_ctx:
@@ -239,8 +194,8 @@ class Scheduler(SearchSteps, threading.Thread):
         prefix = self._prefix(waiting, tokens)
         if len(prefix) < 4:
             prefix = []
-        if prefix and e.prefix_tokens != prefix:
-            e._ensure_prefix(prefix)
+        if prefix and native.prefix_tokens != prefix:
+            native.ensure_prefix(prefix)
         request = waiting.request
         max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
         if request.forced is not None:
@@ -248,24 +203,24 @@ class Scheduler(SearchSteps, threading.Thread):
         # Only the shared prefix is ever reused, never a longer match with the slot's last
         # request: its cells then always come from the prefix sequence, and each request's
         # own tokens are evaluated in one chunk whatever ran in the slot before.
-        if not prefix or e.held.get(seq) != prefix:
-            lib.llama_memory_seq_rm(e._memory, seq, -1, -1)
-            e.held[seq] = []
+        if not prefix or native.held.get(seq) != prefix:
+            native.forget(seq)
+            native.held[seq] = []
             if prefix:
-                lib.llama_memory_seq_cp(e._memory, e.prefix_seq, seq, -1, -1)
-                e.held[seq] = list(prefix)
+                native.copy(native.prefix_seq, seq)
+                native.held[seq] = list(prefix)
         searching = request.beams > 1 or request.forced is not None
-        sampler = None if searching else e._sampler(waiting.client.sampling, request,
-                                                    waiting.index)
+        sampler = None if searching else native.sampler(waiting.client.sampling, request,
+                                                        waiting.index)
         if e.device_greedy:  # searches and samplers need the logits on the host
             e.device_greedy.use(seq, on_device=sampler is None and not searching)
-        slot = self.active[seq] = _Slot(seq, waiting.client, waiting.index, request,
-                                        len(tokens), tokens[len(prefix):], len(prefix),
-                                        max_new, sampler)
+        slot = self.active[seq] = Slot(seq, waiting.client, waiting.index, request,
+                                       len(tokens), tokens[len(prefix):], len(prefix),
+                                       max_new, sampler)
         if request.beams > 1:
             self._start_beams(slot, waiting.extra)
 
-    def _groups(self) -> list[list[_Slot]]:
+    def _groups(self) -> list[list[Slot]]:
         """What to decode this step.
 
         Fast kernels (one shared KV cache): one batch, the next token of every running
@@ -293,11 +248,11 @@ class Scheduler(SearchSteps, threading.Thread):
         size = -(-len(slots) // n_groups)
         return [slots[i:i + size] for i in range(0, len(slots), size)]
 
-    def _decode(self, group: list[_Slot]) -> None:
+    def _decode(self, group: list[Slot]) -> None:
         """One llama_decode of the group: each slot's next token, or as much of its prompt as
         the batch has room for. A slot whose last prompt token or next token went in gets its
         logits row (`row`: index in the batch; `out`: index among the batch's outputs)."""
-        e, batch = self.e, self.e._batch
+        e, native = self.e, self.native
         n = outputs = 0
         for slot in group:
             slot.row = -1
@@ -309,35 +264,35 @@ class Scheduler(SearchSteps, threading.Thread):
                     continue
                 del slot.pending[:len(take)]
                 for k, token in enumerate(take):
-                    self._put(batch, n, token, slot.pos + k, slot.seq,
-                              last=not slot.pending and k == len(take) - 1)
+                    native.put(n, token, slot.pos + k, slot.seq,
+                               output=not slot.pending and k == len(take) - 1)
                     n += 1
                 slot.pos += len(take)
                 if not slot.pending:
                     slot.row, slot.out = n - 1, outputs
                     outputs += 1
             elif n < e.n_batch:
-                self._put(batch, n, slot.last, slot.pos, slot.seq, last=True)
+                native.put(n, slot.last, slot.pos, slot.seq, output=True)
                 slot.pos += 1
                 slot.row, slot.out = n, outputs
                 outputs += 1
                 n += 1
-        batch.n_tokens = n
+        native.batch.n_tokens = n
         self._n_outputs = 0
         if n == 0:  # every row of the group waits on its beam search's other beams
             return
-        rc = self.lib.llama_decode(e._ctx, batch)
+        rc = native.decode()
         if rc != 0:
             raise LlamaxError(f"llama.cpp failed to decode (code {rc}"
                               f"{': KV cache full, lower --parallel or raise --ctx' if rc == 1 else ''})")
         self._n_outputs = outputs
 
-    def _sample(self, group: list[_Slot]) -> None:
+    def _sample(self, group: list[Slot]) -> None:
         """Each slot with a logits row samples its next token. Greedy rows read the device's
         picks (device_sampling.py), or take one argmax
         over all the batch's logits rows at once (the C sampler would first copy the whole
         vocabulary into a candidates array per row: 262k entries for Gemma 3)."""
-        e, lib = self.e, self.lib
+        e, native = self.e, self.native
         rows = [slot for slot in group if slot.row >= 0]
         searching = [slot for slot in rows if slot.beam or slot.request.forced is not None]
         if searching:
@@ -348,32 +303,22 @@ class Scheduler(SearchSteps, threading.Thread):
             for slot, token in zip(greedy, e.device_greedy.tokens([s.row for s in greedy])):
                 self._advance(slot, token)
         elif greedy:
-            logits = np.ctypeslib.as_array(lib.llama_get_logits(e._ctx),
-                                           shape=(self._n_outputs, e.n_vocab))
+            logits = native.logits(self._n_outputs)
             picks = logits[[slot.out for slot in greedy]].argmax(axis=1)
             for slot, token in zip(greedy, picks.tolist()):
                 self._advance(slot, token)
         for slot in rows:
             if slot.sampler is not None:
-                self._advance(slot, lib.llama_sampler_sample(slot.sampler, e._ctx, slot.row))
+                self._advance(slot, native.sample(slot.sampler, slot.row))
 
-    @staticmethod
-    def _put(batch, i: int, token: int, pos: int, seq: int, last: bool) -> None:
-        batch.token[i] = token
-        batch.pos[i] = pos
-        batch.n_seq_id[i] = 1
-        batch.seq_id[i][0] = seq
-        batch.logits[i] = 1 if last else 0
-
-    def _advance(self, slot: _Slot, token: int) -> None:
+    def _advance(self, slot: Slot, token: int) -> None:
         """Send this slot's next token, and end the sequence if it is done."""
-        e, lib = self.e, self.lib
-        if (lib.llama_vocab_is_eog(e._vocab, token) and not slot.client.sampling.ignore_eos
+        if (self.native.is_eog(token) and not slot.client.sampling.ignore_eos
                 and slot.request.forced is None):
             self._finish(slot, "eog")
             return
         slot.n_gen += 1
-        slot.client.events.put(Event(slot.index, slot.utf8.decode(e._piece(token)),
+        slot.client.events.put(Event(slot.index, slot.utf8.decode(self.native.piece(token)),
                                      n_tokens=slot.n_gen))
         # The caller reads the events on its own thread: a stop it asks for is seen a step
         # or two later, and it ignores what arrives in between.
@@ -384,7 +329,7 @@ class Scheduler(SearchSteps, threading.Thread):
         else:
             slot.last = token
 
-    def _finish(self, slot: _Slot, reason: str | None) -> None:
+    def _finish(self, slot: Slot, reason: str | None) -> None:
         """End a sequence: tell its client why (None: cancelled, nobody is listening). The slot
         is free before the client hears of it."""
         if slot.beam is not None:
@@ -401,11 +346,12 @@ class Scheduler(SearchSteps, threading.Thread):
                                          score=(slot.logprob / max(slot.n_gen, 1)
                                                 if slot.request.forced is not None else None)))
 
-    def _release(self, slot: _Slot, keep_prefix: bool = False) -> None:
+    def _release(self, slot: Slot, keep_prefix: bool = False) -> None:
         """Free the slot's cells, all of them or all but its shared prefix."""
-        held = self.e.held.get(slot.seq, []) if keep_prefix else []
-        self.lib.llama_memory_seq_rm(self.e._memory, slot.seq, len(held), -1)
-        self.e.held[slot.seq] = held
+        native = self.native
+        held = native.held.get(slot.seq, []) if keep_prefix else []
+        native.forget(slot.seq, len(held))
+        native.held[slot.seq] = held
         if slot.sampler is not None:
-            self.lib.llama_sampler_free(slot.sampler)
+            native.free_sampler(slot.sampler)
             slot.sampler = None
