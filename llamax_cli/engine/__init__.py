@@ -1,10 +1,18 @@
-"""The engine interface: what the pipeline needs from anything that generates text.
+"""The engine layer: generating text from prompts, with a model in-process or on a server.
 
-Implementations: `engine.llama` (llama.cpp in-process, its scheduler thread shared by every
-caller); `engine.factory.open_engine` picks one for a model reference. `generate` takes a
-list the caller may append to while it runs, and an optional cancel flag (a set flag ends the
-generation with Cancelled and frees its slots); it is safe to call from several threads at
-once. Nothing outside this package imports llama_cpp.
+This module is the engine interface: what the pipeline needs from anything that generates
+text. Implementations: `engine.llama` (llama.cpp in-process, its scheduler thread shared by
+every caller; scheduler.py, slots.py and beams.py drive it through its `native`, native.py) and
+`engine.remote` (an OpenAI-compatible server); `models.factory.open_engine` picks one for a
+model reference. `generate` takes a list the caller may append to while it runs, and an
+optional cancel flag (a set flag ends the generation with Cancelled and frees its slots); it
+is safe to call from several threads at once. Nothing outside this package imports llama_cpp.
+
+Prompts arrive as finished text; the one thing the engine must know of the LLaMAX template
+(`SECTION_STOP`) is defined here, and the layers above import it from here.
+
+May import: llamax_cli.core, the standard library and third-party libraries; never lid,
+formats, models, service, server or cli (they sit above it).
 """
 
 from __future__ import annotations
@@ -16,6 +24,11 @@ from typing import Callable, Iterator, Protocol, Sequence
 
 from llamax_cli.core.cancel import CancelToken
 from llamax_cli.core.errors import Cancelled, LlamaxError
+
+
+# A new "###" section of the LLaMAX template (a line that starts with "###") ends the
+# translation: remote servers stop there, and service/prompt.py's ResponseFilter cuts there.
+SECTION_STOP = "\n###"
 
 
 @dataclass(frozen=True)

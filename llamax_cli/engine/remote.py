@@ -21,14 +21,13 @@ import threading
 import time
 from typing import Callable, Iterator, Optional, Sequence
 
-from llamax_cli.engine import Event, Request, Sampling, drive
+from llamax_cli.engine import SECTION_STOP, Event, Request, Sampling, drive
 from llamax_cli.engine.openai_http import OpenAIServer, TooLong
 from llamax_cli.engine.outage import Abandoned
 from llamax_cli.core.errors import Busy, EngineStopped, LlamaxError
-from llamax_cli.service.prompt import ResponseFilter
 
 DEFAULT_REMOTE_CTX = 2048  # when the server does not say, and --ctx is not given
-STOP = [ResponseFilter._STOP]  # a new "###" section ends the translation
+STOP = [SECTION_STOP]  # a new "###" section ends the translation
 _FINISH = {"length": "length"}  # "stop" (an end token or a stop string) and others: "eog"
 
 

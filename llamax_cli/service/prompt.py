@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from llamax_cli.engine import SECTION_STOP
 from llamax_cli.service import guards
 from llamax_cli.core.languages import Language
 
@@ -61,7 +62,7 @@ class ResponseFilter:
     in gives one line out.
     """
 
-    _STOP = "\n###"
+    _STOP = SECTION_STOP  # the one definition, shared with the remote engine's stop
     _START_MARKER = re.compile(r"###\s*(instruction|input|response)\b", re.IGNORECASE)
 
     def __init__(self, *, single_line: bool = True, restore_hashes: bool = False):
