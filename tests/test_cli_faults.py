@@ -132,13 +132,13 @@ def test_an_output_that_cannot_be_written_loses_only_itself(cli_env, tmp_path):
 # -- 20: formats llamax does not know yet are refused, not mangled ------------------------------
 
 PO = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Save"\nmsgstr ""\n'
-VTT = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nGood morning.\n"
+ASS = "[Script Info]\nTitle: Demo\n\n[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,Good morning.\n"
 
 
 @pytest.mark.parametrize("name, content, what", [
     ("app.po", PO, "gettext catalogs"),
     ("app.pot", PO, "gettext catalogs"),
-    ("subs.vtt", VTT, "WebVTT subtitles"),
+    ("subs.ass", ASS, "ASS/SSA subtitles"),
     ("data.json", '{"greeting": "Good morning"}\n', "JSON files"),
     ("conf.yaml", "greeting: Good morning\n", "YAML files"),
     ("conf.yml", "greeting: Good morning\n", "YAML files"),
@@ -147,7 +147,7 @@ VTT = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nGood morning.\n"
     ("strings.xlf", '<xliff version="1.2"></xliff>\n', "XLIFF files"),
     ("report.docx", "PK\x03\x04 not really a zip\n", "Office documents"),
     ("catalog", PO, "gettext catalogs"),  # no extension: by content
-    ("-", VTT, "WebVTT subtitles"),  # stdin: by content
+    ("-", ASS, "ASS/SSA subtitles"),  # stdin: by content
     ("-", PO, "gettext catalogs"),
 ])
 def test_a_format_not_supported_yet_is_refused_by_name_or_content(llamax, tmp_path, name,

@@ -5,7 +5,6 @@ leaves alone."""
 import pytest
 
 from llamax_cli.formats import pending, registry, segment
-from llamax_cli.formats.document import Builder, Format
 
 
 def test_the_formats_and_their_order():
@@ -46,24 +45,41 @@ def test_signatures_first_then_signs_then_text(text, expected):
     assert registry.detect(text) == expected
 
 
-def test_the_names_the_cli_and_pending_use_come_from_the_registry():
-    assert segment.FORMATS == registry.names()
+def test_the_names_pending_uses_come_from_the_registry():
     assert ".vtt" in registry.extensions() and "vtt" not in pending.PENDING
     for ext in registry.extensions():
         assert pending.pending_format("[Script Info]\n", f"file{ext}") is None, ext
 
 
-def test_a_format_added_to_the_list_is_everywhere_at_once(monkeypatch):
-    # What "a format is one module" means: list its FORMAT, and the choices, the extensions,
-    # the server's types, detection and pending.py all know it, with nothing else edited.
-    def parse(text):
-        b = Builder("demo")
-        b.unit(text, 1)
-        return b.finish()
+DEMO_MODULE = '''
+from llamax_cli.formats.document import Builder, Format
 
-    demo = Format("demo", parse, extensions=(".demo", ".dm"), uploads=(".demo",),
-                  signature=lambda text: text.startswith("DEMO"))
-    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, demo))
+
+def parse(text):
+    b = Builder("demo")
+    b.unit(text, 1)
+    return b.finish()
+
+
+FORMAT = Format("demo", parse, extensions=(".demo", ".dm"), uploads=(".demo",),
+                signature=lambda text: text.startswith("DEMO"), rank=60)
+'''
+
+
+def test_a_format_is_one_module_found_in_the_package(tmp_path, monkeypatch):
+    # What "a format is one module" means: a module of the formats package that declares
+    # FORMAT, and the choices, the extensions, the server's types, detection and pending.py
+    # all know it, with no other file edited. The demo module sits in a folder added to the
+    # package's path, as if it were a file of llamax_cli/formats/.
+    import sys
+
+    import llamax_cli.formats
+
+    (tmp_path / "demo_format.py").write_text(DEMO_MODULE)
+    monkeypatch.setattr(llamax_cli.formats, "__path__", [*llamax_cli.formats.__path__,
+                                                         str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "llamax_cli.formats.demo_format", raising=False)
+    monkeypatch.setattr(registry, "FORMATS", registry._discover())
     assert registry.names()[-1] == "demo"
     assert {".demo", ".dm"} <= registry.extensions()
     assert registry.file_extensions()[-1] == ".demo"
@@ -72,6 +88,12 @@ def test_a_format_added_to_the_list_is_everywhere_at_once(monkeypatch):
     assert segment.detect_format("DEMO") == "demo"
     monkeypatch.setitem(pending.PENDING, "demo", pending.Pending("demos are", (".demo",)))
     assert pending.pending_format(None, "a.demo") is None  # supported wins over pending
+    sys.modules.pop("llamax_cli.formats.demo_format", None)
+
+
+def test_formats_are_found_in_rank_order_whatever_the_file_names():
+    assert [fmt.rank for fmt in registry.FORMATS] == sorted(fmt.rank for fmt in registry.FORMATS)
+    assert registry._discover() == registry.FORMATS
 
 
 # -- through the real CLI -----------------------------------------------------------------------

@@ -186,22 +186,44 @@ def test_frontend_settings_and_health(server):
     assert status == 200 and health["status"] == "ok"
 
 
-def test_translate_file_gives_a_download_url(server):
+def upload(server, name: str, content: str) -> tuple[int, dict]:
     boundary = "llamaxboundary"
-    srt = "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nen\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"target\"\r\n\r\nfr\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"movie.srt\"\r\nContent-Type: text/plain\r\n\r\n{srt}\r\n"
+            f"filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n{content}\r\n"
             f"--{boundary}--\r\n").encode()
-    status, answer = request(server.url + "/translate_file", body,
-                             {"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    assert status == 200, answer
+    return request(server.url + "/translate_file", body,
+                   {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+
+def download(server, answer: dict) -> str:
     # A relative link unless the server is given --public-url (test_server_edge.py)
     url = urllib.parse.urljoin(server.url + "/translate_file", answer["translatedFileUrl"])
     with urllib.request.urlopen(url, timeout=60) as response:
-        out = response.read().decode()
-    assert out.startswith("1\n00:00:01,000 --> 00:00:02,000\n")
+        return response.read().decode()
+
+
+def test_translate_file_gives_a_download_url(server):
+    status, answer = upload(server, "movie.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n")
+    assert status == 200, answer
+    assert download(server, answer).startswith("1\n00:00:01,000 --> 00:00:02,000\n")
+
+
+def test_the_file_types_are_the_registrys_webvtt_included(server):
+    # formats/registry.py decides what /translate_file takes and what the settings announce.
+    status, settings = request(server.url + "/frontend/settings")
+    assert status == 200 and settings["supportedFilesFormat"] == [
+        ".txt", ".md", ".srt", ".html", ".htm", ".vtt"]
+    vtt = ("WEBVTT - demo\n\nNOTE kept as it is\n\n"
+           "00:00:01.000 --> 00:00:02.000 align:start\nHello there.\n")
+    status, answer = upload(server, "movie.vtt", vtt)
+    assert status == 200, answer
+    out = download(server, answer)
+    assert out.startswith("WEBVTT - demo\n\nNOTE kept as it is\n\n"
+                          "00:00:01.000 --> 00:00:02.000 align:start\n"), out
+    status, answer = upload(server, "movie.ass", "[Script Info]\n")
+    assert status == 400 and ".vtt" in answer["error"], answer
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -214,7 +236,7 @@ def test_translate_file_gives_a_download_url(server):
     ({"q": ["a", "b", "c", "d", "e"], "source": "en", "target": "fr"}, 400, "text limit"),
     ({"q": "Hi", "source": "en", "target": "fr", "format": "pdf"}, 400, "format"),
     ({"q": 5, "source": "en", "target": "fr"}, 400, "string"),
-    ({"q": "Hi", "source": "en", "target": "fr", "alternatives": "two"}, 400, "numbers"),
+    ({"q": "Hi", "source": "en", "target": "fr", "alternatives": "two"}, 400, "a number"),
     ({"q": "Hi", "source": "en", "target": "fr", "alternatives": -1}, 400, "0 or more"),
 ])
 def test_error_statuses_and_bodies(server, payload, status, message):

@@ -9,6 +9,7 @@ import typer
 
 from llamax_cli.cli.streams import warn
 from llamax_cli.core.errors import UsageError
+from llamax_cli.formats import registry
 
 
 def translate_command(
@@ -51,7 +52,7 @@ def translate_command(
         help="Batch-invariant kernels: greedy output byte-identical whatever --parallel is; "
              "slower [default: fastest kernels]."),
     fmt: str = typer.Option("auto", "--format", "-f",
-                            help="auto | text | markdown | html | srt "
+                            help=f"{' | '.join(registry.names())} "
                                  "(auto: by extension and content)."),
     beams: Optional[int] = typer.Option(
         None, "--beams", help="Beam search with N beams (1-16; 1 is greedy): usually better, "
@@ -101,10 +102,10 @@ def translate_command(
     """
     # Loaded when the command runs, not for `llamax --help`: the pipeline pulls in the engine.
     from llamax_cli.cli import translate_job
-    from llamax_cli.formats.segment import FORMATS
 
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt not in registry.names():
+        raise UsageError(f"unknown --format {fmt!r}; choose one of "
+                         f"{', '.join(registry.names())}")
     job = translate_job.TranslateJob(
         files=files or [], text=text, to=to, from_=from_, output=output, out_dir=out_dir,
         model=model, dry_run=dry_run, as_json=as_json, max_tokens=max_tokens,

@@ -62,8 +62,8 @@ class Document:
 
 @dataclass(frozen=True)
 class Format:
-    """A document format, declared by its own module as FORMAT; formats/registry.py lists
-    them. Auto-detection asks every format's `signature` first, then every format's `signs`,
+    """A document format, declared by its own module as FORMAT; formats/registry.py finds
+    every module of the package that declares one. Auto-detection asks every format's `signature` first, then every format's `signs`,
     in the registry's order: a signature is something only this format starts with (a
     `WEBVTT` line, `<!doctype html`), signs are hints found anywhere (Markdown's `](`), which
     a subtitle or a page may hold too."""
@@ -73,6 +73,7 @@ class Format:
     uploads: tuple[str, ...] = ()  # the extensions the server offers for /translate_file
     signature: Optional[Callable[[str], bool]] = None
     signs: Optional[Callable[[str], bool]] = None
+    rank: int = 100  # place in --help, errors and detection (the built-in ones: 10 to 50)
 
 
 class Builder:

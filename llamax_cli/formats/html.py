@@ -159,4 +159,4 @@ def starts_like_html(text: str) -> bool:
 
 
 FORMAT = Format("html", segment_html, extensions=(".html", ".htm", ".xhtml"),
-                uploads=(".html", ".htm"), signature=starts_like_html)
+                uploads=(".html", ".htm"), signature=starts_like_html, rank=40)

@@ -136,4 +136,4 @@ def has_markdown_signs(text: str) -> bool:
 
 FORMAT = Format("markdown", segment_markdown,
                 extensions=(".md", ".markdown", ".mdown", ".mkd", ".mdx"), uploads=(".md",),
-                signs=has_markdown_signs)
+                signs=has_markdown_signs, rank=20)

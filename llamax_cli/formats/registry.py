@@ -2,24 +2,36 @@
 `format` and /translate_file types, auto-detection and the extensions formats/pending.py
 leaves alone all come from FORMATS.
 
-Adding a format: write its module (parse text into a Document with document.Builder, and
-declare FORMAT = document.Format(...)), add it to FORMATS, and remove its entry from
-pending.PENDING if it had one.
+Adding a format is writing its module in this package: parse text into a Document with
+document.Builder, and declare FORMAT = document.Format(...). The registry finds it there;
+nothing else is edited (pending.py leaves alone whatever a format claims).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Optional
 
-from llamax_cli.formats import html, markdown, srt, text, vtt
+import llamax_cli.formats
 from llamax_cli.formats.document import Document, Format
+
+
+def _discover() -> tuple[Format, ...]:
+    """The FORMAT of every module of this package that declares one, by rank."""
+    found = []
+    for info in pkgutil.iter_modules(llamax_cli.formats.__path__):
+        module = importlib.import_module(f"llamax_cli.formats.{info.name}")
+        if isinstance(getattr(module, "FORMAT", None), Format):
+            found.append(module.FORMAT)
+    return tuple(sorted(found, key=lambda fmt: (fmt.rank, fmt.name)))
+
 
 # In the order users see them (--help, errors); auto-detection asks their signatures in this
 # order, then their signs. Everything below is derived from FORMATS on each call (a handful of
-# entries: nothing worth caching), so a format added here is everywhere at once.
-FORMATS: tuple[Format, ...] = (text.FORMAT, markdown.FORMAT, srt.FORMAT, html.FORMAT,
-                               vtt.FORMAT)
+# entries: nothing worth caching), so a format added to the package is everywhere at once.
+FORMATS: tuple[Format, ...] = _discover()
 AUTO = "auto"  # by extension, then by content
 DEFAULT = "text"  # what a document is when nothing else fits
 

@@ -11,10 +11,8 @@ from llamax_cli.formats.document import LONG_LINE, Document, Unit
 from llamax_cli.formats.sentences import split_sentences
 from llamax_cli.formats.text import segment_text
 
-__all__ = ["FORMATS", "LONG_LINE", "Document", "Unit", "detect_format", "segment",
+__all__ = ["LONG_LINE", "Document", "Unit", "detect_format", "segment",
            "segment_text", "split_sentences"]
-
-FORMATS = registry.names()  # the --format choices: "auto", then each format's name
 
 
 def detect_format(text: str, name: str | None = None) -> str:

@@ -54,4 +54,4 @@ def starts_like_srt(text: str) -> bool:
 
 
 FORMAT = Format("srt", segment_srt, extensions=(".srt",), uploads=(".srt",),
-                signature=starts_like_srt)
+                signature=starts_like_srt, rank=30)

@@ -17,4 +17,5 @@ def segment_text(text: str) -> Document:
     return b.finish()
 
 
-FORMAT = Format("text", segment_text, extensions=(".txt", ".text"), uploads=(".txt",))
+FORMAT = Format("text", segment_text, extensions=(".txt", ".text"), uploads=(".txt",),
+                rank=10)

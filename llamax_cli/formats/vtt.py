@@ -161,4 +161,4 @@ def _is_data(raw: str) -> bool:
 
 
 FORMAT = Format("vtt", segment_vtt, extensions=(".vtt",), uploads=(".vtt",),
-                signature=starts_like_vtt)
+                signature=starts_like_vtt, rank=50)

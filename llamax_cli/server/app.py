@@ -27,6 +27,7 @@ from llamax_cli.core import config, languages
 from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.core.languages import Language
 from llamax_cli.core.textio import decode, encoder
+from llamax_cli.formats import registry
 from llamax_cli.formats.segment import segment
 from llamax_cli.server.edge import add_edge
 from llamax_cli.server.errors import ApiError, add_error_handlers
@@ -38,7 +39,6 @@ from llamax_cli.server.stream import add_stream_route
 from llamax_cli.service import pipeline
 from llamax_cli.service.translator import Translator
 
-FILE_FORMATS = (".txt", ".md", ".srt", ".html", ".htm")
 
 
 @dataclass
@@ -124,8 +124,9 @@ class Api:
         src = None if str(source).lower() == "auto" else resolve_code(source, "source")
         tgt = resolve_code(params.get("target"), "target")
         fmt = str(params.get("format") or "text").lower()
-        if fmt not in ("text", "html"):
-            raise ApiError(400, f"Invalid request: format {fmt} is not text or html")
+        if fmt not in registry.names():  # LibreTranslate's text and html, and every other
+            raise ApiError(400, f"Invalid request: format {fmt} is not one of "
+                                f"{', '.join(registry.names())}")
         options = self.options(params.get("alternatives"))
         alternatives = options.alternatives
         results = self.translator.translate_texts(texts, src, tgt, fmt=fmt, cancel=cancel,
@@ -193,7 +194,7 @@ class Api:
         return {"charLimit": self.limits.char_limit, "batchLimit": self.limits.batch_limit,
                 "frontendTimeout": 500, "apiKeys": bool(self.api_keys),
                 "keyRequired": bool(self.api_keys), "suggestions": False,
-                "filesTranslation": True, "supportedFilesFormat": list(FILE_FORMATS),
+                "filesTranslation": True, "supportedFilesFormat": list(registry.file_extensions()),
                 "language": {"source": {"code": "auto", "name": "Auto Detect"},
                              "target": {"code": "en", "name": "English"}}}
 
@@ -277,8 +278,9 @@ def _add_file_routes(app: FastAPI, api: Api, run_admitted) -> None:
         if upload is None or not hasattr(upload, "read"):
             raise ApiError(400, "Invalid request: missing file parameter")
         name = Path(upload.filename or "file.txt").name
-        if Path(name).suffix.lower() not in FILE_FORMATS:
-            raise ApiError(400, f"Invalid request: {name} is not one of {', '.join(FILE_FORMATS)}")
+        if Path(name).suffix.lower() not in registry.file_extensions():
+            raise ApiError(400, f"Invalid request: {name} is not one of "
+                                f"{', '.join(registry.file_extensions())}")
         data = await upload.read()
 
         def work(cancel):

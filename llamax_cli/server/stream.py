@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.engine import Sampling
+from llamax_cli.formats import registry
 from llamax_cli.formats.segment import segment
 from llamax_cli.server.errors import ApiError
 from llamax_cli.server.lifecycle import CLIENT_GONE, api_error, watch_disconnect
@@ -106,10 +107,9 @@ def _job(api, params: dict):
                             "with a named source")
     per_unit = [resolve_code(code, "source") for code in per_unit] if per_unit else None
     fmt, name = params.get("format") or "auto", params.get("name")
-    if fmt not in ("auto", "text", "markdown", "html", "srt") or not (
-            name is None or isinstance(name, str)):
-        raise ApiError(400, "Invalid request: format must be auto, text, markdown, html or "
-                            "srt, and name a file name")
+    if fmt not in registry.names() or not (name is None or isinstance(name, str)):
+        raise ApiError(400, f"Invalid request: format must be one of "
+                            f"{', '.join(registry.names())}, and name a file name")
     doc = segment(text, fmt, name)
     if auto:  # the server chooses, as the CLI would (Translator.choose_source)
         choice = Translator.choose_source(doc, None, name or "the text", undetected=tgt)
