@@ -213,3 +213,13 @@ def test_the_private_name_check_sees_private_names(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("from m import _hidden\nengine._ctx\nself._ok\nos._exit(0)\n")
     assert private_uses(sample) == ["sample.py:1: import _hidden", "sample.py:2: engine._ctx"]
+
+
+def test_every_module_has_a_test_file_of_its_name():
+    # llamax_cli/<layer>/<module>.py is mirrored by tests/test_<layer>_<module>.py.
+    tests = {path.stem for path in (PACKAGE.parent / "tests").glob("test_*.py")}
+    missing = [f"tests/test_{name.removeprefix('llamax_cli.').replace('.', '_')}.py"
+               for name, path in MODULES.items()
+               if path.name not in ("__init__.py", "__main__.py")
+               and f"test_{name.removeprefix('llamax_cli.').replace('.', '_')}" not in tests]
+    assert missing == []
