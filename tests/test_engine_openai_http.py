@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +34,14 @@ class Answer:
     hang_up: bool = False  # the connection closes before any answer
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client closing its kept-alive connection is no error of the server's; anything
+        # else is printed, as socketserver does.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class StandIn:
     """A scripted OpenAI-compatible server: `answers[(method, path)]` says what each route
     answers (a list: one answer per request, the last one repeated); others get FastAPI's 404.
@@ -42,7 +51,7 @@ class StandIn:
         self.answers: dict[tuple[str, str], Union[Answer, list[Answer]]] = {}
         self.requests: list[tuple[str, str, dict, object]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _QuietServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.root = f"http://127.0.0.1:{self.port}"
@@ -317,6 +326,23 @@ def test_a_stream_cut_midway_raises_after_the_chunks_it_delivered(stand_in, serv
         for chunk in server.stream(BODY):
             chunks.append(chunk)
     assert chunks == [Chunk("Bon"), Chunk("jour")]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: an event whose JSON is no object (`data: 5`, `data: null`, `data: [..]`) or whose "
+    "choice is no object escapes stream() as TypeError/AttributeError, outside what its "
+    "docstring says it raises (non-JSON lines are skipped); the CLI then ends with 'the "
+    "remote engine failed: argument of type 'int' is not iterable'"))
+@pytest.mark.parametrize("odd", ["5", "null", "[1, 2]", '"text"', '{"choices": ["x"]}'])
+def test_an_event_that_is_no_object_is_skipped_or_said_as_the_servers_fault(stand_in, server,
+                                                                            odd):
+    stand_in.answers[("POST", "/v1/completions")] = Answer(events=[
+        text_event("Bon"), sse(odd), text_event("jour", "stop"), sse("[DONE]")])
+    try:
+        chunks = list(server.stream(BODY))
+    except LlamaxError:
+        return  # an error of the server's, in one line: as good as skipping the event
+    assert chunks == [Chunk("Bon"), Chunk("jour", "stop")]
 
 
 @pytest.mark.parametrize("status, detail", [
