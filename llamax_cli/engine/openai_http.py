@@ -238,16 +238,31 @@ class OpenAIServer:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     return
-                try:
-                    event = json.loads(data)
-                except ValueError:
-                    continue
-                if "error" in event:  # some servers report failures inside the stream
-                    raise LlamaxError(f"{url}: {_message(json.dumps(event))}")
-                choice = (event.get("choices") or [{}])[0]
-                usage = event.get("usage") or {}
-                yield Chunk(choice.get("text") or "", choice.get("finish_reason"),
-                            usage.get("prompt_tokens") or 0, usage.get("completion_tokens"))
+                chunk = _chunk(data, url)
+                if chunk is not None:
+                    yield chunk
+
+
+def _chunk(data: str, url: str) -> Optional[Chunk]:
+    """One streamed event as a Chunk; None for a line that is not an event of ours (not JSON,
+    or JSON of another shape: a proxy's keep-alive, a stray value), which is skipped."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    if "error" in event:  # some servers report failures inside the stream
+        raise LlamaxError(f"{url}: {_message(json.dumps(event))}")
+    choices = event.get("choices") or [{}]  # none: the closing usage event
+    choice = choices[0] if isinstance(choices, list) else None
+    if not isinstance(choice, dict):
+        return None
+    usage = event.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
+    text = choice.get("text")
+    return Chunk(text if isinstance(text, str) else "", choice.get("finish_reason"),
+                 usage.get("prompt_tokens") or 0, usage.get("completion_tokens"))
 
 
 def _message(body: str) -> str:
