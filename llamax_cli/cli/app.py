@@ -12,7 +12,7 @@ import typer
 from llamax_cli import __version__
 from llamax_cli.cli import admin, detect
 from llamax_cli.cli import eval as eval_cli  # the module is named after its command
-from llamax_cli.cli import languages, serve, streams, translate
+from llamax_cli.cli import languages, memory, serve, streams, translate
 from llamax_cli.cli.streams import warn
 from llamax_cli.core.errors import DoneWithProblems, Interrupted, LlamaxError, OutputClosed
 from llamax_cli.core.interrupts import unwind_on_termination_signals
@@ -83,11 +83,12 @@ def _register_commands() -> None:
         guarded(serve.serve_command))
     app.add_typer(admin.models_app, name="models")
     app.add_typer(admin.config_app, name="config")
+    app.add_typer(memory.memory_app, name="memory")
     app.command(short_help="Check versions, backends, devices, memory and models.")(
         guarded(admin.doctor))
     app.command("eval", short_help="Score translations: chrF, chrF++, BLEU, spBLEU (sacrebleu).")(
         guarded(eval_cli.eval_command))
-    for group in (admin.models_app, admin.config_app):
+    for group in (admin.models_app, admin.config_app, memory.memory_app):
         for command in group.registered_commands:
             command.callback = guarded(command.callback)
 
