@@ -72,6 +72,14 @@ def test_a_put_is_found_before_and_after_its_commit(mem, tmp_path, notes):
     assert notes == []
 
 
+def test_numpy_scores_are_stored_as_floats(mem):
+    np = pytest.importorskip("numpy")
+    mem.put("ctx", "en", "fr", "n", "m", "ok", np.float32(0.5), [("o", np.float32(0.25))])
+    mem.flush()
+    hit = mem.lookup("ctx", "en", "fr", "n")
+    assert (hit.score, hit.alternatives) == (0.5, [("o", 0.25)]) and mem.writable
+
+
 def test_units_that_need_a_look_are_stored_but_never_served(mem):
     mem.put("ctx", "en", "fr", "A", "A?", "truncated")
     assert mem.lookup("ctx", "en", "fr", "A") is None

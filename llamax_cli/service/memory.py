@@ -249,10 +249,11 @@ class Memory:
         if not self._writable or not _storable(context, source, translation,
                                                  *(text for text, _ in alternatives)):
             return
-        alts = json.dumps([[text, value] for text, value in alternatives],
+        alts = json.dumps([[text, float(value)] for text, value in alternatives],  # numpy's too
                           ensure_ascii=False) if alternatives else None
         origin = "import" if context == IMPORTED else "mt"
         key = (context, src, tgt, _digest(source))
+        score = None if score is None else float(score)
         row = (*key, source, translation, status, score, alts, time.time(), origin)
         with self._lock:
             held = self._pending.get(key)
