@@ -11,7 +11,7 @@ from llamax_cli import __version__
 from llamax_cli.cli import app
 from llamax_cli.core.errors import Interrupted, LlamaxError, OutputClosed
 
-COMMANDS = ["translate", "detect", "languages", "serve", "doctor", "eval", "models", "config"]
+COMMANDS = ["translate", "detect", "languages", "serve", "doctor", "eval", "models", "config", "memory"]
 
 
 def test_version(llamax):

@@ -71,6 +71,18 @@ def _kv_cache(value: Any) -> str:
     return text
 
 
+def _memory(value: Any) -> bool | str:
+    """True or False, or the path of a memory file of one's own (a project's, beside its
+    sources, like a lock file)."""
+    try:
+        return _bool(value)
+    except UsageError:
+        text = str(value).strip()
+        if not text:
+            raise UsageError("expected true, false or a file path, got ''") from None
+        return str(Path(text).expanduser())
+
+
 def _url(value: Any) -> str:
     url = str(value).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
@@ -138,6 +150,8 @@ SETTINGS = {s.key: s for s in [
     Setting("check_language", _bool, "detect each translation's language; retry, then flag "
                                      "`wrong-language`, when it is not the target [default: "
                                      "true]"),
+    Setting("memory", _memory, "the translation memory: true (in the cache folder), false, "
+                               "or a file path [default: true]"),
 ]}
 
 

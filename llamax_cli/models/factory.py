@@ -4,6 +4,8 @@ registry entry with `api_base`) is a remote engine. Nothing else needs to know."
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Callable, Optional
@@ -40,6 +42,39 @@ def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None],
     if not hub.hub_reachable():
         raise registry.not_downloaded_error(model, f" and {hub.endpoint()} is not reachable")
     return hub.pull(model, note=note)
+
+
+# Engine settings that change a translation's numbers: part of the memory's key (a greedy
+# output does not depend on --parallel with --deterministic, and only rounds differently
+# with the fast kernels; threads and the GPU do not change what is computed).
+OUTPUT_SETTINGS = ("deterministic", "repack", "kv_cache", "ctx")
+
+
+def model_identity(ref: Optional[str], settings: dict) -> str:
+    """Who translates, for the translation memory, known without loading anything: the
+    registry model (name and quantization), else a GGUF file by its size and the hash of its
+    first MiB (its header and first tensors), else the remote server's base URL and model;
+    with the engine settings that change the output."""
+    target = remote_target(ref, settings)
+    if target is not None:
+        who = f"remote {target[0]} {target[1] or '(its first model)'}"
+    else:
+        resolved = registry.resolve(ref)
+        who = f"registry {resolved.label}" if resolved.ref is not None and \
+            not resolved.ref.entry.local else f"file {_file_identity(resolved.path)}"
+    return json.dumps([who, {key: settings.get(key) for key in OUTPUT_SETTINGS}],
+                      sort_keys=True)
+
+
+def _file_identity(path: Optional[Path]) -> str:
+    if path is None:
+        return "missing"
+    try:
+        with open(path, "rb") as f:
+            head = hashlib.sha256(f.read(1 << 20)).hexdigest()
+        return f"{path.stat().st_size}:{head}"
+    except OSError:  # the load that follows says what is wrong with the file
+        return f"unreadable {path}"
 
 
 def remote_target(ref: Optional[str], settings: dict) -> Optional[tuple[str, Optional[str]]]:

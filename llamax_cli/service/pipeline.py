@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence, Union
+from typing import Iterator, Sequence
 
 from llamax_cli.service import alternatives
 from llamax_cli.service import glossary as glossaries
@@ -29,6 +29,8 @@ from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import Language
 from llamax_cli.service.options import Options
 from llamax_cli.service.parts import fit_parts, max_tokens_for, split_in_two
+from llamax_cli.service.recall import Recall
+from llamax_cli.service.results import Output, Retract, UnitResult
 from llamax_cli.formats.segment import Document, Unit
 from llamax_cli.service.verdict import FIRST, LANGUAGE, PENALTY, judge, notes_line, other_problems
 from llamax_cli.service.wrapping import shape_like
@@ -45,37 +47,6 @@ WINDOW = 128
 # Statuses that mean "done, but this unit needs a look": they make the run exit 3.
 PROBLEMS = ("truncated", "degenerate", "protected-lost", "too-long", "wrong-language",
             "glossary-miss", "markup-lost")
-
-
-@dataclass
-class UnitResult:
-    index: int
-    line: int
-    source: str
-    translation: str
-    status: str  # ok | same-language | echo | one of PROBLEMS
-    prompt_tokens: int = 0
-    tokens: int = 0
-    seconds: float = 0.0
-    attempts: int = 1
-    note: str = ""
-    source_language: str | None = None  # set when units of one document differ
-    # With beam search: the translation's mean log-probability per token, and the other
-    # distinct hypotheses, best first, as (translation, score) (service/alternatives.py).
-    score: float | None = None
-    alternatives: list[tuple[str, float]] = field(default_factory=list)
-    alternatives_truncated: list[bool] = field(default_factory=list)  # each reached the limit
-    also: list[str] = field(default_factory=list)  # other statuses that apply (service/verdict.py)
-
-
-@dataclass(frozen=True)
-class Retract:
-    """The `text` just streamed live for a unit is void; its final text follows."""
-
-    text: str
-
-
-Output = Union[str, UnitResult, Retract]
 
 
 def prompts(doc: Document, src: Language, tgt: Language,
@@ -120,8 +91,9 @@ class _Job:
 class _Run:
     def __init__(self, doc: Document, src: Language, tgt: Language, engine: Engine,
                  options: Options, per_unit: Sequence[Language] | None = None,
-                 cancel: threading.Event | None = None):
+                 cancel: threading.Event | None = None, recall: Recall | None = None):
         self.doc, self.src, self.tgt, self.engine, self.options = doc, src, tgt, engine, options
+        self.recall = recall  # the translation memory's lookups and stores, if any
         self.per_unit = per_unit
         self.cancel = cancel  # set: the engine drops this document's requests at once
         # Indexed by request number; a finished one is set to None.
@@ -173,6 +145,8 @@ class _Run:
         units = self.doc.units
         while len(self.jobs) < len(units) and len(self.jobs) - self.done < WINDOW:
             unit = units[len(self.jobs)]
+            if self._recalled(unit):
+                continue
             parts, seps = fit_parts(unit.source, self.engine)
             job = _Job(unit, parts, seps, [None] * len(parts), time.perf_counter())
             self.jobs.append(job)
@@ -184,6 +158,23 @@ class _Run:
                 continue
             for k in range(len(parts)):
                 self.submit(job, k)
+
+    def _recalled(self, unit: Unit) -> bool:
+        """A unit the memory has: done at once, without the engine (which is then never even
+        loaded, when the memory has every unit)."""
+        src = self.source_of(unit)
+        hit = self.recall.lookup(src, unit.source) if self.recall and src != self.tgt else None
+        if hit is None:
+            return False
+        job = _Job(unit, [unit.source], [""], [hit.translation], time.perf_counter())
+        job.result = UnitResult(unit.index, unit.line, unit.source, hit.translation, "ok",
+                                attempts=0, source_language=src.code if self.per_unit else None,
+                                score=hit.score,
+                                alternatives=list(hit.alternatives)[:self.options.alternatives],
+                                memory="hit" if hit.origin == "mt" else "imported")
+        self.jobs.append(job)
+        self.done += 1
+        return True
 
     def run(self) -> Iterator[Output]:
         self.refill()
@@ -318,6 +309,8 @@ class _Run:
                                 self.source_of(unit).code if self.per_unit else None,
                                 job.score, *self._alternatives(job, translation))
         job.result.also = also
+        if self.recall is not None:
+            self.recall.store(self.source_of(unit), job.result)
         job.tries.clear()  # nothing refers to them now: a long document's memory stays flat
 
     def _alternatives(self, job: _Job,
@@ -368,16 +361,18 @@ class _Run:
 def translate_document(doc: Document, src: Language, tgt: Language, engine: Engine | None,
                        options: Options = Options(),
                        per_unit: Sequence[Language] | None = None,
-                       cancel: threading.Event | None = None) -> Iterator[Output]:
+                       cancel: threading.Event | None = None,
+                       recall: Recall | None = None) -> Iterator[Output]:
     """Yield the output text piece by piece (skeleton and translations, in document order),
     and a UnitResult after each unit is complete. `per_unit` gives each unit's own source
     language (a mixed document); units already in `tgt` pass through. Setting `cancel` ends
-    the work with Cancelled within one engine step."""
+    the work with Cancelled within one engine step. `recall`: the translation memory, which
+    answers the units it has and keeps the new ones that come out ok."""
     if not doc.units or all(lang == tgt for lang in per_unit or [src]):
         yield from _pass_through(doc)
         return
     assert engine is not None
-    yield from _Run(doc, src, tgt, engine, options, per_unit, cancel).run()
+    yield from _Run(doc, src, tgt, engine, options, per_unit, cancel, recall).run()
 
 
 def _pass_through(doc: Document) -> Iterator[Output]:

@@ -20,9 +20,22 @@ from llamax_cli.core.errors import Cancelled
 from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document, segment
 from llamax_cli.service import pipeline, source_language
+from llamax_cli.service.memory import Memory
+from llamax_cli.service.recall import Recall, context_key
 from llamax_cli.service.source_language import Choice
 
 __all__ = ["Cancelled", "Choice", "TextTranslation", "Translator"]
+
+
+class _Deferred:
+    """The Translator's engine, opened when the pipeline first touches it (a unit the memory
+    does not have)."""
+
+    def __init__(self, translator: "Translator"):
+        self._translator = translator
+
+    def __getattr__(self, name: str):
+        return getattr(self._translator.engine, name)
 
 if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
     from llamax_cli.lid.detect import Detection
@@ -46,11 +59,35 @@ class TextTranslation:
 
 
 class Translator:
-    def __init__(self, engine):
-        self.engine = engine
+    """`engine`, or `opener` to open one on first need: a job whose every unit the `memory`
+    answers never loads the model. `identity` names the model and its output-changing
+    settings for the memory's key (models/factory.py model_identity); without it, or without
+    a memory, nothing is looked up or kept."""
+
+    def __init__(self, engine=None, *, opener: Optional[Callable[[], object]] = None,
+                 memory: Optional[Memory] = None, identity: Optional[str] = None):
+        self._engine, self._opener = engine, opener
+        self._opening = threading.Lock()
+        self.memory = memory if identity is not None else None
+        self.identity = identity
+
+    @property
+    def engine(self):
+        if self._engine is None and self._opener is not None:
+            with self._opening:  # several targets' threads may need it at once: one load
+                if self._engine is None:
+                    self._engine = self._opener()
+        return self._engine
+
+    @property
+    def engine_loaded(self) -> bool:
+        return self._engine is not None
 
     def close(self) -> None:
-        self.engine.close()
+        if self._engine is not None:
+            self._engine.close()
+        if self.memory is not None:
+            self.memory.close()
 
     def __enter__(self) -> Translator:
         return self
@@ -60,7 +97,7 @@ class Translator:
 
     def load(self) -> dict:
         """What the engine is doing now: its slots, sequences decoding, and requests waiting."""
-        scheduler = getattr(self.engine, "scheduler", None)
+        scheduler = getattr(self._engine, "scheduler", None)
         if scheduler is None:
             return {}
         return {"slots": self.engine.n_parallel, "active": len(scheduler.active),
@@ -103,8 +140,12 @@ class Translator:
         """Skeleton text and translations in document order, a UnitResult after each unit.
         Setting `cancel` stops the work within one engine step (Cancelled) and frees the
         engine's slots."""
-        pieces = pipeline.translate_document(doc, src, tgt, self.engine, options, per_unit,
-                                              cancel)
+        recall = (Recall(self.memory, context_key(self.identity, options), tgt)
+                  if self.memory is not None else None)
+        engine = self._engine if self._engine is not None or self._opener is None \
+            else _Deferred(self)
+        pieces = pipeline.translate_document(doc, src, tgt, engine, options, per_unit, cancel,
+                                              recall)
         try:
             for piece in pieces:
                 if cancel is not None and cancel.is_set():
