@@ -13,23 +13,31 @@ threads: every caller's units join one continuous batch.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from llamax_cli.core import config, languages
-from llamax_cli.models.factory import open_engine
+from llamax_cli.models.factory import model_identity, open_engine
 from llamax_cli.service.pipeline import Options
+from llamax_cli.service.recall import open_memory
 from llamax_cli.service.translator import TextTranslation, Translator
 
 
 def open_translator(model: Optional[str] = None, *, download: bool = False,
-                    **settings: Any) -> Translator:
+                    memory: Union[bool, str] = False, **settings: Any) -> Translator:
     """A Translator on `model` (a GGUF path, a registry name[:quant], or None for the
     configured default), its engine loaded once. `download` fetches a missing registry model
-    from the hub. `settings`: any of config.ENGINE_SETTINGS (ctx, parallel, beams, ...), as
+    from the hub. `memory`: True uses the translation memory of the CLI and the server (the
+    `memory` setting's file), a path a memory file of one's own, False (the default for a
+    program) none. `settings`: any of config.ENGINE_SETTINGS (ctx, parallel, beams, ...), as
     the CLI's flags of the same names. Close it when done (or use it in a `with` block)."""
     resolved = config.engine_settings(**settings)  # a TypeError names an unknown keyword
-    engine = open_engine(model or config.value("model"), resolved, yes=download)
-    return Translator(engine)
+    ref = model or config.value("model")
+    engine = open_engine(ref, resolved, yes=download)
+    if memory is False:
+        return Translator(engine)
+    chosen = config.value("memory") if memory is True else memory
+    return Translator(engine, memory=open_memory(chosen, lambda message: None),
+                      identity=model_identity(ref, resolved))
 
 
 def translate_text(text: str, to: str, *, source: Optional[str] = None,

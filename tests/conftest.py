@@ -51,6 +51,9 @@ def cli_env(tmp_path, gemma_path) -> dict:
         # check would retry nearly every unit (doubling the suite's time) and change the
         # statuses other tests assert. tests/test_service_language_check.py runs with it on.
         "LLAMAX_CHECK_LANGUAGE": "0",
+        # A second run of the same text would come from the translation memory: a test that
+        # compares two runs would compare nothing. The memory's own tests turn it on.
+        "LLAMAX_MEMORY": "0",
     })
     return env
 

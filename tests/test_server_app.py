@@ -80,7 +80,7 @@ def server_env(tmp_path_factory, gemma_path):
     env.update({"LLAMAX_MODEL": str(gemma_path), "HF_HUB_OFFLINE": "1",
                 "HF_HOME": str(home / "hf"), "XDG_CONFIG_HOME": str(home / "config"),
                 "XDG_CACHE_HOME": str(home / "cache"), "PYTHONUNBUFFERED": "1",
-                "LLAMAX_CHECK_LANGUAGE": "0"})  # as in conftest.cli_env
+                "LLAMAX_CHECK_LANGUAGE": "0", "LLAMAX_MEMORY": "0"})  # as in conftest.cli_env
     return env
 
 
@@ -522,3 +522,43 @@ def test_a_request_s_beams_get_the_limits_of_the_setting(server):
     status, answer = request(server.url + "/llamax/translate",
                              {**body, "beams": None, "source": "auto", "per_unit": ["en"]})
     assert status == 400 and "with a named source" in answer["error"], answer
+
+
+# -- the translation memory ------------------------------------------------------------------
+
+def test_the_server_answers_from_the_translation_memory(server_env, tmp_path):
+    # A reviewed translation imported from a CAT tool's TMX is served as an exact match,
+    # whatever the model would have said; a text the memory lacks is translated and kept.
+    from llamax_cli.service.memory import Memory
+    from llamax_cli.service.tmx import Pair, write_tmx
+
+    write_tmx(tmp_path / "reviewed.tmx", [Pair("en", "fr", "Good morning, my friends.",
+                                               "Bonjour, mes amis (relu).")])
+    memory = Memory(tmp_path / "memory.db")
+    assert memory.import_tmx(tmp_path / "reviewed.tmx") == 1
+    memory.close()
+    srv = Server(server_env, tmp_path, "--memory", str(tmp_path / "memory.db"))
+    try:
+        status, body = request(srv.url + "/translate", {
+            "q": ["Good morning, my friends.", "The museum opens at nine."],
+            "source": "en", "target": "fr"})
+        assert status == 200, body
+        assert body["translatedText"][0] == "Bonjour, mes amis (relu)."
+    finally:
+        code, err = srv.stop()
+    assert code == 0, err
+    stats = Memory(tmp_path / "memory.db").stats()
+    assert stats["imported"] == 1  # the second text, computed, is kept only if it came out ok
+
+
+def test_serve_no_memory_leaves_the_memory_alone(server_env, tmp_path):
+    srv = Server({**server_env, "LLAMAX_MEMORY": str(tmp_path / "never.db")}, tmp_path,
+                 "--no-memory")
+    try:
+        status, _ = request(srv.url + "/translate", {"q": "Hello there.", "source": "en",
+                                                     "target": "fr"})
+        assert status == 200
+    finally:
+        code, err = srv.stop()
+    assert code == 0, err
+    assert not (tmp_path / "never.db").exists()

@@ -82,6 +82,7 @@ def environment(home: Path, model: Path) -> dict:
         "XDG_CACHE_HOME": str(home / "cache"),
         "PYTHONUNBUFFERED": "1",
         "LLAMAX_CHECK_LANGUAGE": "0",
+        "LLAMAX_MEMORY": "0",  # as cli_env: every case computed, none recalled
     })
     return env
 

@@ -58,6 +58,10 @@ def serve_command(
                                                   help="Requests sent to that server at once."),
     remote_timeout: Optional[int] = typer.Option(None, "--remote-timeout",
                                                  help="Seconds to retry an unavailable server."),
+    memory: Optional[str] = typer.Option(
+        None, "--memory", metavar="PATH", help="Translation memory file to use [default: the "
+                                               "one in the cache folder]."),
+    no_memory: bool = typer.Option(False, "--no-memory", help="Use no translation memory."),
     yes: bool = typer.Option(False, "-y", "--yes", help="Download the model if it is missing."),
     verbose: bool = typer.Option(False, "--verbose", help="Log requests and llama.cpp."),
 ) -> None:
@@ -85,7 +89,10 @@ def serve_command(
     # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.service.glossary import read as read_glossary
 
+    # A bad memory setting is a usage error now, not at the model's load.
+    memory_setting = config.value("memory", False if no_memory else memory)
     run_server(model=model or config.value("model"), host=host, port=port, settings=settings,
+               memory=memory_setting,
                glossary=read_glossary(glossary) if glossary else None,
                limits=Limits(char_limit, batch_limit, queue, grace=grace,
                              cors_origins=parse_origins(cors_origins),

@@ -19,9 +19,10 @@ from platformdirs import user_cache_dir
 
 from llamax_cli.core import config
 from llamax_cli.core.errors import LlamaxError, UsageError
-from llamax_cli.models.factory import model_path, open_engine, remote_target
+from llamax_cli.models.factory import model_identity, model_path, open_engine, remote_target
 from llamax_cli.server.app import Api, create_app
 from llamax_cli.server.edge import uvicorn_limits
+from llamax_cli.service.recall import open_memory
 from llamax_cli.service.translator import Translator
 
 
@@ -53,7 +54,8 @@ def is_loopback(host: str) -> bool:
 
 def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
           api_keys: list[str], yes: bool, verbose: bool, note: Callable[[str], None],
-          glossary=None, ask: Optional[Callable[[str], bool]] = None) -> None:
+          glossary=None, ask: Optional[Callable[[str], bool]] = None,
+          memory=None) -> None:
     config.value("from")  # requests that ask for "auto" use it: a bad one fails here, not each
     remote = remote_target(model, settings)
     # A missing model fails before binding; a remote engine is probed once loading.
@@ -70,8 +72,8 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
         note(f"WARNING: listening on {host}, reachable from other machines"
              f"{'' if api_keys else ' with no API key required (--api-keys FILE)'}")
     loader = threading.Thread(target=_load, name="llamax-load", daemon=True,
-                              args=(api, server, path, model, settings, host, port, verbose,
-                                    note, failure))
+                              args=(api, server, path, model, settings, memory, host, port,
+                                    verbose, note, failure))
     loader.start()
     try:
         server.run(sockets=[sock])
@@ -92,13 +94,16 @@ def serve(*, model: Optional[str], host: str, port: int, settings: dict, limits,
         raise failure[0]
 
 
-def _load(api, server, path, model, settings, host, port, verbose, note, failure) -> None:
+def _load(api, server, path, model, settings, memory, host, port, verbose, note,
+          failure) -> None:
     """Load the model (or reach the remote engine) while the server already answers."""
     try:
         engine = open_engine(str(path) if path else model, settings, verbose=verbose,
                              max_waiting=1_000_000, note=note)
         api.model_name = path.stem if path else engine.model
-        api.translator = Translator(engine)
+        # The memory answers a text it has without queueing for the engine (service/recall.py).
+        api.translator = Translator(engine, memory=open_memory(memory, note),
+                                    identity=model_identity(model, settings))
         api.lifecycle.loaded()
         what = path.name if path else f"{engine.model} from {engine.api_base}"
         note(f"serving {what} on http://{host}:{port} "
