@@ -12,7 +12,7 @@ OPTIONS = ["--model", "--host", "--port", "--api-keys", "--char-limit", "--batch
            "--queue", "--grace", "--cors-origins", "--public-url", "--file-ttl", "--file-store",
            "--threads", "--gpu-layers", "--ctx", "--parallel", "--beams", "--glossary",
            "--deterministic", "--api-base", "--api-model", "--remote-parallel",
-           "--remote-timeout", "--yes", "--verbose", "--help"]
+           "--remote-timeout", "--memory", "--no-memory", "--yes", "--verbose", "--help"]
 
 
 def test_help_lists_every_option_in_order_with_the_defaults_and_examples(llamax):
