@@ -1,0 +1,155 @@
+"""cli/targets.py in-process: which targets --to and the `to` setting name (order kept, one
+language named twice is one target), the header before each target's block, and side_by_side:
+translations run at once in threads, their pieces read back in order in the calling thread,
+an error raised at its place, and every one still running stopped on leaving. The real CLI
+with several targets is tests/test_cli_translate.py's; their units sharing the engine's batch,
+tests/test_cli_translate_job.py's."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from llamax_cli.cli import targets
+from llamax_cli.core.errors import UsageError
+
+WAIT = 20  # seconds a test thread waits for another before giving up (never on success)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """No `to` setting of this machine's user."""
+    for name in [n for n in os.environ if n.startswith("LLAMAX_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("LLAMAX_CONFIG", str(tmp_path / "config.toml"))
+
+
+def codes(flags) -> list[str]:
+    return [lang.code for lang in targets.wanted(flags)]
+
+
+# -- wanted -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("flags, expected", [
+    ("fr", ["fr"]),
+    (["fr"], ["fr"]),
+    (["fr,de,sw"], ["fr", "de", "sw"]),
+    (["fr", "de"], ["fr", "de"]),  # a repeated --to adds, it does not replace
+    (["de", "fr, sw", "German"], ["de", "fr", "sw"]),  # order kept, German is de again
+    (["fr,French", "fra"], ["fr"]),  # one language, however it is spelled
+    (["zh-TW,zh-Hant,Chinese"], ["zh-Hant", "zh"]),
+    (["fr,,de,"], ["fr", "de"]),  # empty items are nothing
+])
+def test_every_language_of_every_to_in_the_order_given(flags, expected):
+    assert codes(flags) == expected
+
+
+def test_the_setting_is_one_language_or_a_comma_list(monkeypatch):
+    monkeypatch.setenv("LLAMAX_TO", "de")
+    assert codes(None) == codes([]) == ["de"]
+    assert codes(["sw"]) == ["sw"]  # the flag wins
+
+
+@pytest.mark.parametrize("flags, message", [
+    (None, "missing --to: which language should I translate into?"),
+    ([","], "--to ',' names no language"),
+    (["fr,xx"], "--to xx: unknown language 'xx'"),
+])
+def test_no_language_or_an_unknown_one_is_a_usage_error(flags, message):
+    with pytest.raises(UsageError) as caught:
+        targets.wanted(flags)
+    assert str(caught.value).startswith(message) and caught.value.exit_code == 2
+
+
+def test_the_header_names_the_target_and_with_several_inputs_the_input():
+    assert targets.header("fr") == "==> fr <=="
+    assert targets.header("zh-Hant", "notes.txt") == "==> notes.txt (zh-Hant) <=="
+
+
+def test_announce_writes_the_header_on_stderr(capfd):
+    print("Bonjour.", end="")
+    targets.announce("de", "a.txt")
+    out, err = capfd.readouterr()
+    assert (out, err) == ("Bonjour.", "==> a.txt (de) <==\n")
+
+
+# -- side_by_side -------------------------------------------------------------------------------
+
+def test_one_translation_runs_in_the_calling_thread_with_no_cancel_flag():
+    seen = []
+
+    def make(cancel):
+        seen.append(cancel)
+        yield threading.current_thread()
+
+    with targets.side_by_side([make]) as [pieces]:
+        assert list(pieces) == [threading.current_thread()]
+    assert seen == [None]
+
+
+def test_translations_run_at_once_and_come_back_in_order():
+    # Each translation waits for the others to have started: one at a time, it would never
+    # get past its first piece.
+    started = threading.Barrier(3, timeout=WAIT)
+
+    def make(name):
+        def pieces(cancel):
+            yield f"{name}1"
+            started.wait()
+            yield f"{name}2"
+        return pieces
+
+    with targets.side_by_side([make("a"), make("b"), make("c")]) as streams:
+        assert [list(stream) for stream in streams] == [["a1", "a2"], ["b1", "b2"], ["c1", "c2"]]
+        assert [list(stream) for stream in streams] == [[], [], []]  # read once
+
+
+def test_an_error_is_raised_in_the_calling_thread_at_its_place():
+    def broken(cancel):
+        yield "first"
+        raise UsageError("the second piece failed")
+
+    def fine(cancel):
+        yield "whole"
+
+    with targets.side_by_side([fine, broken]) as [one, two]:
+        assert list(one) == ["whole"]
+        pieces = iter(two)
+        assert next(pieces) == "first"
+        with pytest.raises(UsageError, match="the second piece failed"):
+            next(pieces)
+
+
+def test_leaving_stops_every_translation_still_running():
+    flags, closed = [], threading.Event()
+
+    def endless(cancel):
+        flags.append(cancel)
+        try:
+            while not cancel.wait(0.01):
+                yield "more"
+        finally:
+            closed.set()
+
+    with targets.side_by_side([endless, endless]) as [one, _]:
+        assert next(iter(one)) == "more"
+    assert all(flag.is_set() for flag in flags) and len(flags) == 2
+    assert closed.wait(WAIT)  # the generator was closed in its own thread
+
+
+def test_closing_one_stream_stops_only_that_translation():
+    def counted(cancel):
+        yield "a"
+        cancel.wait(WAIT)  # a stream cancelled ends here; one not cancelled goes on after WAIT
+        yield "b"
+
+    def plain(cancel):
+        yield "x"
+
+    with targets.side_by_side([counted, plain]) as [one, two]:
+        one.close(wait=WAIT)
+        assert list(one) in (["a"], [])  # what came before the close, and nothing after
+        assert list(two) == ["x"]
