@@ -123,3 +123,86 @@ def test_no_note_where_json_is_expected_or_not_written(inputs, fields):
     notes = []
     outputs.note_json_into_documents(job(files=["a.txt"], **fields), notes.append)
     assert notes == []
+
+
+# -- several targets: -o's pattern and --out-dir's names ----------------------------------------
+
+@pytest.mark.parametrize("pattern, fields", [
+    ("out.txt", set()), ("out.{lang}.txt", {"lang"}), ("{stem}.{lang}{ext}", {"stem", "lang",
+                                                                              "ext"}),
+    ("po/{lang}/{name}", {"lang", "name"}), ("{{literal}}.{lang}", {"lang"}),
+])
+def test_pattern_fields(pattern, fields):
+    assert outputs.pattern_fields(pattern) == fields
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("out.{language}.txt", "-o out.{language}.txt: unknown field {language}; it may name "
+                           "{lang} (the target language), {stem}, {ext} and {name}"),
+    ("out.{}.txt", "unknown field {}"),
+    ("out.{lang!r}.txt", "unknown field {lang!r}"),
+    ("out.{lang:>4}.txt", "unknown field {lang:>4}"),
+    ("out.{lang.upper}.txt", "unknown field {lang.upper}"),
+    ("out}.txt", "-o out}.txt: a lone brace; write {{ or }} for a brace in a file name"),
+    ("out.{lang", "a lone brace"),
+])
+def test_an_unknown_field_or_a_lone_brace_is_a_usage_error(pattern, message):
+    with pytest.raises(UsageError) as caught:
+        outputs.pattern_fields(pattern)
+    assert str(caught.value).startswith(f"-o {pattern}: ") and message in str(caught.value)
+
+
+def test_destinations_of_several_targets():
+    several = job(files=["docs/guide.md"], out_dir=Path("site"))
+    assert outputs.destination(several, "docs/guide.md", "zh-Hant", True) == \
+        Path("site/guide.zh-Hant.md")
+    assert outputs.destination(several, "docs/guide.md", "fr", False) == Path("site/guide.md")
+    assert outputs.destination(job(out_dir=Path("o")), "README", "de", True) == Path("o/README.de")
+    pattern = job(files=["docs/guide.md"], output=Path("out/{lang}/{stem}{ext}.{{x}}"))
+    assert outputs.destination(pattern, "docs/guide.md", "sw", True) == Path("out/sw/guide.md.{x}")
+    assert outputs.destination(job(output=Path("{name}.{lang}")), "a.txt", "fr", False) == \
+        Path("a.txt.fr")
+    assert outputs.destination(job(output=Path("plain.txt")), "a.txt", "fr", True) == \
+        Path("plain.txt")  # (a pattern without {lang} is check_usage's business)
+    assert outputs.destination(job(), "a.txt", "fr", True) is None  # stdout
+
+
+@pytest.mark.parametrize("fields, langs, message", [
+    (dict(files=["a.txt"], output=Path("out.txt")), ["fr", "de"],
+     "-o needs {lang} with several targets, e.g. -o 'out.{lang}.txt'"),
+    (dict(files=["a.txt"], in_place=True), ["fr", "de"],
+     "--in-place writes one translation over each file: give one --to"),
+    (dict(text="Hi", output=Path("{stem}.{lang}")), ["fr"],
+     "-o {stem}.{lang}: {stem}, {ext} and {name} are an input file's; stdin and --text have "
+     "no name"),
+    (dict(files=["-"], output=Path("x{ext}")), ["fr"], "-o x{ext}: {stem}, {ext} and {name}"),
+    (dict(files=["a.txt", "b/a.txt"], output=Path("{stem}.{lang}")), ["fr"],
+     "-o {stem}.{lang} would write a.fr twice: give each input a name of its own with {stem} "
+     "or {name}"),
+    (dict(files=["a.txt"], output=Path("{stem}.txt")), ["fr", "de"], "-o needs {lang}"),
+    (dict(files=["a.txt"], output=Path("{name}")), ["fr"], "a.txt is the input a.txt itself"),
+])
+def test_usage_errors_of_several_targets(inputs, fields, langs, message):
+    with pytest.raises(UsageError) as caught:
+        outputs.check_usage(job(**fields), langs)
+    assert str(caught.value).startswith(message)
+
+
+def test_several_targets_outputs_are_checked_and_opened_each(inputs):
+    several = job(files=["a.txt", "b.txt"], output=Path("out/{stem}.{lang}.txt"))
+    outputs.check_usage(several, ["fr", "de"])
+    Path("out").mkdir()
+    outputs.check_destinations(several, ["fr", "de"])
+    assert list(Path("out").iterdir()) == []  # checked, nothing left behind
+    notes = []
+    outputs.note_json_into_documents(job(files=["a.txt"], out_dir=Path("o"), as_json=True),
+                                     notes.append, ["fr", "de"])
+    assert notes[0].startswith("--json: o/a.fr.txt (and 1 more) will hold JSON Lines")
+    source = Source("a.txt", "Hello.\n")
+    for lang in ("fr", "de"):
+        out = outputs.open_output(several, source, lang, True)
+        out.write(f"{lang}\n")
+        out.commit()
+    assert sorted(os.listdir("out")) == ["a.de.txt", "a.fr.txt"]
+    assert Path("out/a.de.txt").read_text() == "de\n"
+    outputs.check_usage(job(files=["a.txt"], output=Path("one.txt")), ["fr"])  # one target

@@ -8,14 +8,19 @@
   loads), but an output file is open only while its own translation is written: a batch of
   any size fits within the file-descriptor limit, and an output that fails loses only
   itself.
+- Several targets (`--to fr,de`) each have their own file: `-o` is a pattern, whose `{lang}`
+  is the target's code (and `{stem}`, `{ext}`, `{name}` the input's: `-o 'docs/{stem}.{lang}
+  {ext}'` takes several inputs), and `--out-dir DIR` writes `DIR/{stem}.{lang}{ext}`, as Hugo,
+  MkDocs and Jellyfin name translations. One target keeps `DIR/<its name>`.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import string
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.core.textio import STDIN, AtomicOutput, Source
@@ -23,6 +28,9 @@ from llamax_cli.core.textio import STDIN, AtomicOutput, Source
 BACKUP_SUFFIX = ".orig"  # --in-place keeps note.txt as note.txt.orig
 # Extensions a JSON Lines output is expected to have (--json -o out.jsonl).
 _JSON_NAMES = (".json", ".jsonl", ".ndjson", ".log", "")
+# The fields of -o's pattern: the target's code, and the input file's name and its parts.
+FIELDS = ("lang", "stem", "ext", "name")
+_OF_THE_INPUT = {"stem", "ext", "name"}
 
 
 def _same_file(name: str, output: Path) -> bool:
@@ -38,21 +46,67 @@ def _same_file(name: str, output: Path) -> bool:
     return stat.S_ISREG(source.st_mode) and os.path.samestat(source, out)
 
 
-def _destinations(job) -> list[tuple[str, Path]]:
-    """(input name, output path) for each input that goes to a file."""
+def pattern_fields(pattern: str) -> set[str]:
+    """The fields `-o PATTERN` names (FIELDS); anything else in braces is a usage error."""
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError:  # "a}" or "{a": a lone brace
+        raise UsageError(f"-o {pattern}: a lone brace; write {{{{ or }}}} for a brace in a "
+                         f"file name") from None
+    fields = set()
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in FIELDS or spec or conversion:
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise UsageError(f"-o {pattern}: unknown field {{{shown}}}; it may name {{lang}} "
+                             f"(the target language), {{stem}}, {{ext}} and {{name}} (the "
+                             f"input file's), or {{{{ }}}} for a brace")
+        fields.add(name)
+    return fields
+
+
+def names_each_input(pattern: Path) -> bool:
+    """Whether `-o PATTERN` gives each input file a name of its own ({stem} or {name})."""
+    return bool(pattern_fields(str(pattern)) & {"stem", "name"})
+
+
+def destination(job, name: str, lang: Optional[str], several: bool) -> Optional[Path]:
+    """Where the translation of input `name` into `lang` goes (None: stdout); `several`:
+    whether the job has several targets."""
     if job.in_place:
-        return [(name, Path(name)) for name in job.files]
+        return Path(name)
     if job.out_dir:
-        return [(name, job.out_dir / Path(name).name) for name in job.files]
+        if several:
+            return job.out_dir / f"{Path(name).stem}.{lang}{Path(name).suffix}"
+        return job.out_dir / Path(name).name
     if job.output:
-        return [(name, job.output) for name in
-                (job.files or [STDIN] if job.text is None else ["--text"])]
-    return []
+        path = Path(name)
+        return Path(str(job.output).format(lang=lang, stem=path.stem, ext=path.suffix,
+                                           name=path.name))
+    return None
 
 
-def check_usage(job) -> None:
-    """Usage errors about outputs (exit 2): --in-place's conditions, and an output that would
-    replace its own input."""
+def _destinations(job, langs: Optional[Sequence[str]] = None) -> list[tuple[str, Path]]:
+    """(input name, output path) for each input and target (`langs`, their codes; None: one
+    target) that goes to a file."""
+    langs = list(langs or [None])
+    names = job.files or [STDIN] if job.text is None else ["--text"]
+    if not (job.in_place or job.out_dir or job.output):
+        return []
+    return [(name, destination(job, name, lang, len(langs) > 1))
+            for name in names for lang in langs]
+
+
+def check_usage(job, langs: Optional[Sequence[str]] = None) -> None:
+    """Usage errors about outputs (exit 2): --in-place's conditions, -o's pattern, two outputs
+    of one name, and an output that would replace its own input. `langs`: the targets' codes
+    (None: one target)."""
+    several = len(langs or [None]) > 1
+    if job.in_place and several:
+        raise UsageError("--in-place writes one translation over each file: give one --to, "
+                         "or write each target to its own file with --out-dir DIR or "
+                         "-o 'name.{lang}.txt'")
     if job.in_place:
         if job.output or job.out_dir:
             raise UsageError("--in-place writes each file over itself: leave out -o and --out-dir")
@@ -66,7 +120,14 @@ def check_usage(job) -> None:
                 raise UsageError(f"{backup} already exists: --in-place would lose that backup; "
                                  f"move it away first")
         return
-    for name, output in _destinations(job):
+    if job.output:
+        _check_pattern(job, several)
+    seen: set[Path] = set()
+    for name, output in _destinations(job, langs):
+        if output in seen:
+            raise UsageError(f"-o {job.output} would write {output} twice: give each input a "
+                             f"name of its own with {{stem}} or {{name}}")
+        seen.add(output)
         if _same_file(name, output) and name == STDIN:
             raise UsageError(f"{output} is the file stdin reads: writing it would replace the "
                              f"original; write elsewhere, or name the file and use --in-place")
@@ -76,7 +137,17 @@ def check_usage(job) -> None:
                              f"(it keeps {name}{BACKUP_SUFFIX})")
 
 
-def check_destinations(job) -> None:
+def _check_pattern(job, several: bool) -> None:
+    fields = pattern_fields(str(job.output))
+    if several and "lang" not in fields:
+        raise UsageError("-o needs {lang} with several targets, e.g. -o 'out.{lang}.txt' "
+                         "(or --out-dir DIR)")
+    if fields & _OF_THE_INPUT and (job.text is not None or not job.files or STDIN in job.files):
+        raise UsageError(f"-o {job.output}: {{stem}}, {{ext}} and {{name}} are an input file's; "
+                         f"stdin and --text have no name")
+
+
+def check_destinations(job, langs: Optional[Sequence[str]] = None) -> None:
     """Fail before any work (exit 1) when a destination cannot be written; keeps nothing
     open."""
     if job.out_dir:
@@ -84,28 +155,28 @@ def check_destinations(job) -> None:
             job.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LlamaxError(f"cannot create {job.out_dir}: {exc.strerror}") from None
-    for _, output in _destinations(job):
+    for _, output in _destinations(job, langs):
         AtomicOutput.check(output)
 
 
-def open_output(job, source: Source) -> Optional[AtomicOutput]:
-    """The file a translation of `source` goes to, opened now; None: stdout."""
-    if job.in_place:
-        return AtomicOutput(source.name, source.encoding, source.bom,
-                            backup=source.name + BACKUP_SUFFIX)
-    if job.out_dir:
-        return AtomicOutput(job.out_dir / Path(source.name).name, source.encoding, source.bom)
-    if job.output:
-        return AtomicOutput(job.output, source.encoding, source.bom)
-    return None
+def open_output(job, source: Source, lang: Optional[str] = None,
+                several: bool = False) -> Optional[AtomicOutput]:
+    """The file the translation of `source` into `lang` goes to, opened now; None: stdout.
+    `several`: whether the job has several targets."""
+    path = destination(job, source.name, lang, several)
+    if path is None:
+        return None
+    return AtomicOutput(path, source.encoding, source.bom,
+                        backup=source.name + BACKUP_SUFFIX if job.in_place else None)
 
 
-def note_json_into_documents(job, note: Callable[[str], None]) -> None:
+def note_json_into_documents(job, note: Callable[[str], None],
+                             langs: Optional[Sequence[str]] = None) -> None:
     """--json writes JSON Lines wherever the output goes; say so once when a file's name
     promises a document (`-o page.html`), so the surprise is not found later."""
     if not job.as_json or job.dry_run:
         return
-    named = [output for _, output in _destinations(job)
+    named = [output for _, output in _destinations(job, langs)
              if output.suffix.lower() not in _JSON_NAMES]
     if named:
         more = f" (and {len(named) - 1} more)" if len(named) > 1 else ""
