@@ -47,10 +47,18 @@ def test_every_language_of_every_to_in_the_order_given(flags, expected):
     assert codes(flags) == expected
 
 
-def test_the_setting_is_one_language_or_a_comma_list(monkeypatch):
+def test_the_setting_is_one_language_or_a_comma_list(monkeypatch, tmp_path):
     monkeypatch.setenv("LLAMAX_TO", "de")
     assert codes(None) == codes([]) == ["de"]
     assert codes(["sw"]) == ["sw"]  # the flag wins
+    monkeypatch.setenv("LLAMAX_TO", "German, sw,fr,de")
+    assert codes(None) == ["de", "sw", "fr"]
+    monkeypatch.delenv("LLAMAX_TO")
+    (tmp_path / "config.toml").write_text('to = "zh-TW,ja"\n')
+    assert codes(None) == ["zh-Hant", "ja"]
+    monkeypatch.setenv("LLAMAX_TO", "fr,Elvish")
+    with pytest.raises(UsageError, match=r"^LLAMAX_TO=fr,Elvish: unknown language 'Elvish'"):
+        targets.wanted(None)
 
 
 @pytest.mark.parametrize("flags, message", [

@@ -34,6 +34,14 @@ def _language(value: Any) -> str:
     return languages.resolve(str(value)).code
 
 
+def _targets(value: Any) -> str:
+    """One language, or a comma list of them (`fr,de,sw`: several targets in one run)."""
+    names = [name.strip() for name in str(value).split(",") if name.strip()]
+    if not names:
+        raise UsageError(f"expected a language or a comma list of them, got {value!r}")
+    return ",".join(_language(name) for name in names)
+
+
 def _source_default(value: Any) -> str:
     """A language, or "auto" (as --from's default): no fallback, the best guess is used."""
     return "auto" if str(value).strip().lower() == "auto" else _language(value)
@@ -125,7 +133,7 @@ MAX_PARALLEL = 64  # llama.cpp allows 256 sequences; beyond 64 nothing was ever 
 
 SETTINGS = {s.key: s for s in [
     Setting("model", _model, "default model: registry name[:quant] or .gguf path"),
-    Setting("to", _language, "default target language"),
+    Setting("to", _targets, "default target language, or a comma list of them"),
     Setting("from", _source_default, "source language used when detection is unsure "
             "(auto: none)"),
     Setting("threads", _int, "CPU threads", 1, 1024),
