@@ -260,3 +260,73 @@ def test_the_cli_loads_no_detector_until_something_is_detected():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- several targets in one run (issue 30, point 3) ---------------------------------------------
+
+TINY = ("--max-tokens", "8")
+FRENCH = "Il fait très beau aujourd'hui et nous allons faire une longue promenade.\n"
+
+
+def test_several_targets_one_load_one_block_each_and_what_is_already_there_passes(llamax,
+                                                                                 tmp_path):
+    (tmp_path / "en.txt").write_text("Good morning, my friend.\n")
+    (tmp_path / "fr.txt").write_text(FRENCH)
+    proc = llamax("translate", "--to", "fr,de", "--to", "French", "--from", "auto", *TINY,
+                  "--verbose", "en.txt", "fr.txt")
+    assert proc.returncode in (0, 3), proc.stderr.decode()
+    err = proc.stderr.decode()
+    assert len([line for line in err.splitlines()
+                if line.startswith("llamax: loaded ") and " in " in line]) == 1
+    assert [line for line in err.splitlines() if line.startswith("==> ")] == [
+        "==> en.txt (fr) <==", "==> en.txt (de) <==", "==> fr.txt (fr) <==",
+        "==> fr.txt (de) <=="]  # French named twice is one target
+    assert "fr.txt is already in French: passing it through unchanged" in err
+    lines = proc.stdout.decode().split("\n")
+    assert len(lines) == 5 and lines[4] == "" and all(lines[:4])  # a line per block
+    assert lines[2] + "\n" == FRENCH  # fr.txt into French: the input itself
+
+
+def test_several_targets_json_into_an_output_pattern(llamax, tmp_path):
+    (tmp_path / "in.txt").write_text(SOURCE)
+    proc = llamax("translate", "--to", "de,sw", "--from", "en", *TINY, "--json", "in.txt",
+                  "-o", "out/in.{lang}.jsonl")
+    assert proc.returncode == 1 and "cannot write out/in.de.jsonl" in proc.stderr.decode()
+    (tmp_path / "out").mkdir()
+    proc = llamax("translate", "--to", "de,sw", "--from", "en", *TINY, "--json", "in.txt",
+                  "-o", "out/in.{lang}.jsonl")
+    assert_finished(proc)
+    assert proc.stdout == b"" and sorted(os.listdir(tmp_path / "out")) == [
+        "in.de.jsonl", "in.sw.jsonl"]
+    for lang in ("de", "sw"):
+        records = [json.loads(line)
+                   for line in (tmp_path / f"out/in.{lang}.jsonl").read_text().splitlines()]
+        assert [(r["to"], r["target_language"], r["source"]) for r in records] == [
+            (lang, lang, "Good morning, my friend."), (lang, lang, "The weather is lovely today.")]
+
+
+def test_several_targets_into_an_out_dir(llamax, tmp_path):
+    (tmp_path / "a.txt").write_text("First file.\n")
+    (tmp_path / "b.md").write_text("# Second file\n")
+    proc = llamax("translate", "--to", "it,zh-TW", "--from", "en", *TINY, "a.txt", "b.md",
+                  "--out-dir", "site")
+    assert_finished(proc)
+    assert proc.stdout == b"" and "==>" not in proc.stderr.decode()
+    assert sorted(os.listdir(tmp_path / "site")) == ["a.it.txt", "a.zh-Hant.txt", "b.it.md",
+                                                     "b.zh-Hant.md"]
+    assert (tmp_path / "site/b.it.md").read_text().startswith("# ")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--to", "fr,de", "-o", "out.txt", "-t", "Hello"],
+     "-o needs {lang} with several targets, e.g. -o 'out.{lang}.txt'"),
+    (["--to", "fr", "-o", "out.{language}.txt", "-t", "Hello"], "unknown field {language}"),
+    (["--to", "fr", "--to", "de", "--in-place", "a.txt"],
+     "--in-place writes one translation over each file: give one --to"),
+    (["--to", "fr,de", "-o", "{stem}.{lang}", "-t", "Hello"], "stdin and --text have no name"),
+])
+def test_usage_errors_of_several_targets(llamax, tmp_path, args, message):
+    (tmp_path / "a.txt").write_text("Hello.\n")
+    assert message in assert_one_line_error(llamax("translate", "--from", "en", *args), code=2)
+    assert [name for name in os.listdir(tmp_path) if name.startswith(("out", "{", "a."))] == [
+        "a.txt"]  # nothing written

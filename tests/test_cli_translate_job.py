@@ -7,13 +7,16 @@ on real inference is tests/test_cli_translate.py's."""
 
 from __future__ import annotations
 
+import collections
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from test_engine_openai_http import Answer, StandIn, sse, text_event
 
+from llamax_cli.cli import translate_job
 from llamax_cli.cli.sources import Task, prepare
 from llamax_cli.cli.translate_job import (
     TranslateJob,
@@ -25,6 +28,7 @@ from llamax_cli.core import config
 from llamax_cli.core.errors import DoneWithProblems, LlamaxError, UsageError
 from llamax_cli.core.languages import resolve
 from llamax_cli.core.textio import Source
+from llamax_cli.engine import Event
 from llamax_cli.service import prompt
 
 EN, FR, DE = resolve("en"), resolve("fr"), resolve("de")
@@ -298,3 +302,121 @@ def test_problems_and_an_unreadable_input_end_with_the_error_after_the_summary(
     assert str(caught.value) == "missing.txt: no such file (the other input was translated)"
     assert notes[-1] == ("done, but 1 of 1 unit needs a look (1 truncated): see the notes "
                          "above, or --json")
+
+
+# -- several targets ----------------------------------------------------------------------------
+
+class CountingEngine:
+    """An engine in-process that answers each prompt with its target language's name, and
+    counts the targets whose requests are in flight at once. With `wait_for_another`, a
+    request waits (up to WAIT seconds, never when the targets run side by side) for one of
+    another target to come."""
+
+    WAIT = 20
+    n_ctx = 2048
+
+    def __init__(self):
+        self.in_flight: collections.Counter = collections.Counter()
+        self.most = 0  # targets in flight at once, at most
+        self.changed = threading.Condition()
+        self.wait_for_another = False
+        self.loads: list[int] = []  # the units each load was sized for
+        self.on_request = lambda: None
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+    def generate(self, requests, sampling, cancel=None):
+        done = 0
+        while done < len(requests):
+            target = requests[done].prompt.split(" to ")[1].split(".")[0]  # "... to German."
+            self.on_request()
+            with self.changed:
+                self.in_flight[target] += 1
+                self.most = max(self.most, len(+self.in_flight))
+                self.changed.notify_all()
+                if self.wait_for_another:
+                    self.changed.wait_for(lambda: self.most > 1, timeout=self.WAIT)
+            try:
+                yield Event(done, target, done=True, finish_reason="stop", n_prompt_tokens=9,
+                            n_tokens=1)
+            finally:
+                with self.changed:
+                    self.in_flight[target] -= 1
+            done += 1
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    engine = CountingEngine()
+
+    def open_engine(model, settings, **kwargs):
+        engine.loads.append(kwargs["units"])
+        return engine
+
+    monkeypatch.setattr(translate_job, "open_engine", open_engine)
+    return engine
+
+
+def test_the_units_of_every_target_share_one_engine_at_once(counting, capfd):
+    counting.wait_for_another = True
+    run(text="Good morning.", to=["fr,de", "French"], from_="en", no_server=True, as_json=True)
+    records = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert counting.loads == [2]  # one load, for both targets' units
+    assert counting.most == 2  # a French unit and a German one were in flight together
+    assert [(r["to"], r["target_language"], r["translation"]) for r in records] == [
+        ("fr", "fr", "French"), ("de", "de", "German")]  # in the order given, each whole
+
+
+def test_several_targets_to_stdout_are_one_block_each_after_a_header(counting, tmp_path,
+                                                                     capfd):
+    (tmp_path / "a.txt").write_text("Good morning.\n\nSee you soon.\n")
+    (tmp_path / "b.txt").write_text(FRENCH)
+    notes = run(files=["a.txt", "b.txt"], to="de,fr", from_="auto", no_server=True)
+    out, err = capfd.readouterr()
+    assert out == "German\n\nGerman\nFrench\n\nFrench\n" + "German\n" + FRENCH
+    assert err.splitlines() == ["==> a.txt (de) <==", "==> a.txt (fr) <==",
+                                "==> b.txt (de) <==", "==> b.txt (fr) <=="]
+    assert "b.txt is already in French: passing it through unchanged" in notes
+    assert counting.loads == [2 * 2 + 1]  # b.txt into French needs no engine
+
+
+def test_a_target_whose_output_fails_is_named_and_the_others_are_written(counting, tmp_path):
+    for lang in ("fr", "de", "sw"):
+        (tmp_path / "out" / lang).mkdir(parents=True)
+    # Once the work has begun, German's folder goes away (with the file being written in it).
+    counting.on_request = lambda: (tmp_path / "out/de").exists() and \
+        (tmp_path / "out/de").rename(tmp_path / "gone")
+    with pytest.raises(LlamaxError) as caught:
+        run(text="Good morning.", to="fr,de,sw", from_="en", no_server=True,
+            output=Path("out/{lang}/note.txt"))
+    assert type(caught.value) is LlamaxError and str(caught.value) == (
+        "cannot write out/de/note.txt: No such file or directory (the other 2 translations "
+        "were written)")
+    assert [(tmp_path / f"out/{lang}/note.txt").read_text() for lang in ("fr", "sw")] == [
+        "French\n", "Swahili\n"]
+    assert not (tmp_path / "out/de").exists()
+
+
+def test_several_targets_through_a_running_server(engine_server, capfd):
+    engine_server.reset()
+    engine_server.answers[("POST", "/llamax/translate")] = Answer(body="".join(
+        json.dumps(record) + "\n" for record in [
+            {"text": ANSWER}, {"unit": {"index": 0, "line": 1, "source": "Good morning.",
+                                        "translation": ANSWER, "status": "ok"}},
+            {"done": True}]))
+    run(text="Good morning.", to="sw,fr", from_="en", server=engine_server.root, as_json=True)
+    records = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert [(r["to"], r["translation"]) for r in records] == [("sw", ANSWER), ("fr", ANSWER)]
+    bodies = [body for _, path, _, body in engine_server.requests]
+    assert sorted(body["target"] for body in bodies) == ["fr", "sw"]  # one request each
+
+
+def test_dry_run_prints_every_targets_prompts(capfd):
+    run(text="Good morning.", to="fr,de", from_="en", dry_run=True)
+    out, err = capfd.readouterr()
+    assert out == "".join(prompt.build(EN, tgt, "Good morning.") + "\n\n" for tgt in (FR, DE))
+    assert err == "==> fr <==\n==> de <==\n"

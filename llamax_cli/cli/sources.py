@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Callable, Optional, Protocol, Sequence, Union
 
 from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.core.languages import Language
@@ -68,10 +68,12 @@ def read_sources(inputs: Inputs, allow_empty: bool = False) -> tuple[list[Source
     return sources, failed
 
 
-def prepare(sources: list[Source], tgt: Language, note: Callable[[str], None], *,
-            fmt: str, from_: str) -> list[Task]:
-    """Each input segmented (`fmt`: --format) and its source chosen (`from_`: --from), with a
-    note for each one that will pass through unchanged."""
+def prepare(sources: list[Source], tgt: Union[Language, Sequence[Language]],
+            note: Callable[[str], None], *, fmt: str, from_: str) -> list[Task]:
+    """Each input segmented (`fmt`: --format) and its source chosen (`from_`: --from), once
+    whatever the targets (`tgt`: one, or several), with a note for each input that will pass
+    through unchanged (for each target it is already in)."""
+    tgts = [tgt] if isinstance(tgt, Language) else list(tgt)
     tasks = []
     for source in sources:
         name = source.name if source.name != STDIN else None
@@ -89,7 +91,10 @@ def prepare(sources: list[Source], tgt: Language, note: Callable[[str], None], *
         elif task.src is None or not doc.units:
             note(f"{source.label}: nothing to translate (no words outside code, numbers and "
                  f"symbols); passed through unchanged")
-        elif not task.needs_engine(tgt):
-            note(f"{source.label} is already in {tgt.name}: passing it through unchanged")
+        else:
+            for lang in tgts:
+                if not task.needs_engine(lang):
+                    note(f"{source.label} is already in {lang.name}: passing it through "
+                         f"unchanged")
         tasks.append(task)
     return tasks

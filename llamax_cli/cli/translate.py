@@ -15,14 +15,18 @@ from llamax_cli.formats import registry
 def translate_command(
     files: List[str] = typer.Argument(None, metavar="FILES",
                                       help="Files to translate; '-' or nothing reads stdin."),
-    to: Optional[str] = typer.Option(None, "--to",
-                                     help="Target language: name or code (sw, German, zh-TW)."),
+    to: Optional[List[str]] = typer.Option(
+        None, "--to", help="Target language: name or code (sw, German, zh-TW); several: "
+                           "--to fr,de or --to fr --to de (one model load, one batch)."),
     from_: str = typer.Option("auto", "--from", help="Source language, or 'auto' to detect it."),
     text: Optional[str] = typer.Option(None, "-t", "--text", help="Translate this text."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Write to FILE (one input); '-' is stdout."),
-    out_dir: Optional[Path] = typer.Option(None, "--out-dir",
-                                           help="Write each input to DIR/<its name>."),
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output", help="Write to FILE (one input); '-' is stdout. A pattern "
+                                     "may name {lang} (needed with several targets), {stem}, "
+                                     "{ext}, {name}: -o 'docs/{stem}.{lang}{ext}'."),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out-dir", help="Write each input to DIR/<its name> (several targets: "
+                                "DIR/<stem>.<lang><ext>)."),
     in_place: bool = typer.Option(False, "--in-place", help="Replace each FILE with its "
                                   "translation, keeping the original as FILE.orig."),
     model: Optional[str] = typer.Option(None, "--model", "-m",
@@ -92,6 +96,7 @@ def translate_command(
       cat mail.txt | llamax translate --to de
       llamax translate --to ja README.md -o README.ja.md
       llamax translate --to sw --out-dir sw/ docs/*.md
+      llamax translate --to fr,de,sw README.md -o 'README.{lang}.md'
       git log --oneline | llamax translate --from en --to es
       llamax translate --to de --json notes.txt | jq .status
 

@@ -6,19 +6,23 @@ inputs and unwritable outputs (exit 1), then detection, and only then the slow m
 One bad input among several does not stop the others (as with `cp` and `grep`): the others
 are translated, and the run ends with exit 1 naming it. Units that finished with a problem
 make the run end with exit 3 ("done, with problems") after a one-line summary.
+
+Several targets (`--to fr,de`) share the one engine and its batch: each input's translations
+into all of them run at once (cli/targets.py), and are written one target after the other, each
+to its own file or as its own block on stdout (a `==> fr <==` line on stderr before it).
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
+import functools
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import Callable, Optional, TextIO, Union
 
-from llamax_cli.cli import outputs
+from llamax_cli.cli import outputs, targets
 from llamax_cli.cli.sources import Task, prepare, read_sources
 from llamax_cli.cli.streams import (
     download_question,
@@ -30,7 +34,7 @@ from llamax_cli.core import config, languages
 from llamax_cli.core.errors import DoneWithProblems, LlamaxError, UsageError
 from llamax_cli.core.languages import Language
 from llamax_cli.core.progress import UnitProgress
-from llamax_cli.core.textio import STDIN, OutputError, stdout_for
+from llamax_cli.core.textio import STDIN, AtomicOutput, OutputError, stdout_for
 from llamax_cli.engine import Sampling
 from llamax_cli.formats.pending import refuse_pending
 from llamax_cli.models import registry
@@ -46,7 +50,7 @@ __all__ = ["TranslateJob", "engine_settings", "expected_tokens", "read_sources",
 @dataclass
 class TranslateJob:
     files: list[str]
-    to: Optional[str] = None
+    to: Union[str, list[str], None] = None  # each item one language or a comma list
     text: Optional[str] = None
     from_: str = "auto"
     output: Optional[Path] = None
@@ -99,8 +103,9 @@ def _check_usage(job: TranslateJob) -> None:
         raise UsageError("give either FILES or --text, not both")
     if job.output and job.out_dir:
         raise UsageError("give either -o or --out-dir, not both")
-    if job.output and len(job.files) > 1:
-        raise UsageError("-o takes one input; use --out-dir for several files")
+    if job.output and len(job.files) > 1 and not outputs.names_each_input(job.output):
+        raise UsageError("-o takes one input; use --out-dir for several files (or name each "
+                         "one's output with {stem} or {name} in -o)")
     if job.out_dir and (job.text is not None or not job.files or STDIN in job.files):
         raise UsageError("--out-dir needs named files (stdin and --text have no name)")
     if job.files.count(STDIN) > 1:
@@ -113,7 +118,6 @@ def _check_usage(job: TranslateJob) -> None:
                              f"translate those files separately")
         if job.out_dir.exists() and not job.out_dir.is_dir():
             raise UsageError(f"--out-dir {job.out_dir} is a file, not a directory")
-    outputs.check_usage(job)
 
 
 def engine_settings(job: TranslateJob) -> dict:
@@ -127,15 +131,13 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
     if job.output is not None and str(job.output) == STDIN:
         job.output = None  # `-o -`: stdout, as '-' is stdin among FILES
     _check_usage(job)
+    tgts = targets.wanted(job.to)
+    codes = [tgt.code for tgt in tgts]
+    outputs.check_usage(job, codes)
     settings = engine_settings(job)
     # K alternatives need K + 1 beams at least: the translation is one of the hypotheses.
     settings["beams"] = max(settings.get("beams") or 1, job.alternatives + 1 if job.alternatives
                             else 1)
-    to = config.value("to", job.to)
-    if to is None:
-        raise UsageError("missing --to: which language should I translate into? "
-                         "(or set a default: `llamax config set to de`)")
-    tgt = languages.resolve(to, option="target language")
     glossary = read_glossary(job.glossary) if job.glossary else None
     if job.from_.strip().lower() not in ("auto", ""):
         languages.resolve(job.from_, option="source language")  # usage errors before reading
@@ -143,21 +145,22 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         for name in job.files:
             refuse_pending(None, name, name)
     sources, failed = read_sources(job, allow_empty=True)
-    tasks = prepare(sources, tgt, note, fmt=job.format, from_=job.from_)
-    outputs.note_json_into_documents(job, note)
+    tasks = prepare(sources, tgts, note, fmt=job.format, from_=job.from_)
+    outputs.note_json_into_documents(job, note, codes)
     if job.dry_run:
-        _print_prompts(tasks, tgt, job.as_json)
+        _print_prompts(tasks, tgts, job)
         problems = ""
     else:
-        tally = _translate_all(job, tasks, tgt, settings, note, glossary)
+        tally = _translate_all(job, tasks, tgts, settings, note, glossary)
         problems = _summary(tally, job.quiet) if tally.problems else ""
         failed += tally.failed_outputs
     if failed:
         if problems:
             note(problems)
-        done = len(sources) - (0 if job.dry_run else len(tally.failed_outputs))
-        others = "" if job.dry_run or not done else " (the other input was translated)" \
-            if done == 1 else f" (the other {done} inputs were translated)"
+        done = len(sources) * len(tgts) - (0 if job.dry_run else len(tally.failed_outputs))
+        what = "input was translated" if len(tgts) == 1 else "translation was written"
+        others = "" if job.dry_run or not done else f" (the other {what})" if done == 1 \
+            else f" (the other {done} {what.replace(' was', 's were', 1)})"
         raise LlamaxError("; ".join(failed) + others)
     if problems:
         raise DoneWithProblems(problems)
@@ -171,15 +174,17 @@ def _summary(tally: _Tally, quiet: bool) -> str:
             f"need{'s' if n == 1 else ''} a look ({kinds}): {where}")
 
 
-def _translate_all(job: TranslateJob, tasks: list[Task], tgt: Language, settings: dict,
+def _translate_all(job: TranslateJob, tasks: list[Task], tgts: list[Language], settings: dict,
                    note, glossary=None) -> _Tally:
     translator, tally = None, _Tally()
-    outputs.check_destinations(job)  # before the model loads; nothing is kept open
+    # Before the model loads; nothing is kept open.
+    outputs.check_destinations(job, [tgt.code for tgt in tgts])
     to_stdout = not (job.output or job.out_dir or job.in_place)
     try:
         # The reader of stdout leaving (`| head -1`) ends the job at once, not at the next unit.
         with stop_when_reader_leaves(enabled=to_stdout):
-            todo = [task for task in tasks if task.needs_engine(tgt)]
+            # An input counts once per target it is translated into: one engine does them all.
+            todo = [task for tgt in tgts for task in tasks if task.needs_engine(tgt)]
             if todo:
                 translator = _remote(job, settings, note) or Translator(
                     open_engine(job.model, settings, yes=job.yes, ask=download_question(),
@@ -187,33 +192,68 @@ def _translate_all(job: TranslateJob, tasks: list[Task], tgt: Language, settings
                                 units=sum(len(t.doc.units) for t in todo), verbose=job.verbose,
                                 work=expected_tokens(todo, job.max_tokens)))
             for task in tasks:
-                _task_to_its_output(task, tgt, translator, settings, job, note, tally, glossary)
+                _task_to_its_outputs(task, tgts, translator, settings, job, note, tally,
+                                     glossary)
     finally:
         if translator is not None:
             translator.close()
     return tally
 
 
-def _task_to_its_output(task: Task, tgt: Language, translator, settings: dict,
-                        job: TranslateJob, note, tally: _Tally, glossary) -> None:
-    """Translate one input into its output file, open only meanwhile and committed whole as
-    soon as it is done; an output that cannot be written is named at the end, and the other
-    inputs are still translated."""
+@dataclass
+class _Lane:
+    """One input's translation into one target, and where it goes."""
+
+    tgt: Language
+    sink: Optional[AtomicOutput]  # None: stdout
+    options: pipeline.Options
+    several: bool  # one of several targets: a header before its block, `to` in its records
+
+
+def _task_to_its_outputs(task: Task, tgts: list[Language], translator, settings: dict,
+                         job: TranslateJob, note, tally: _Tally, glossary) -> None:
+    """Translate one input into each target's output file (or stdout), all targets at once so
+    that their units share the engine's batch; each output is open only meanwhile, written
+    whole in the order of the targets and committed as soon as it is done. An output that
+    cannot be written is named at the end, and the others are still written."""
+    lanes: list[_Lane] = []
+    check_language = config.value("check_language") is not False
     try:
-        task.sink = outputs.open_output(job, task.source)
-        live = task.sink is None and not job.as_json and sys.stdout.isatty()
-        options = pipeline.Options(job.max_tokens, Sampling(job.temperature, job.seed), live,
-                                    settings["beams"], job.alternatives,
-                                    config.value("check_language") is not False, glossary)
-        _run_task(task, tgt, translator, options, job, note, tally)
-        if task.sink:
-            task.sink.commit()
-    except OutputError as exc:
-        tally.failed_outputs.append(str(exc))
+        for tgt in tgts:
+            try:
+                sink = outputs.open_output(job, task.source, tgt.code, len(tgts) > 1)
+            except OutputError as exc:
+                tally.failed_outputs.append(str(exc))
+                continue
+            # On a terminal only the first block streams live: the others wait their turn.
+            live = sink is None and not job.as_json and not lanes and sys.stdout.isatty()
+            options = pipeline.Options(job.max_tokens, Sampling(job.temperature, job.seed),
+                                       live, settings["beams"], job.alternatives,
+                                       check_language, glossary)
+            lanes.append(_Lane(tgt, sink, options, len(tgts) > 1))
+        makers = [functools.partial(_pieces, task, lane, translator) for lane in lanes]
+        with targets.side_by_side(makers) as streams:
+            for lane, pieces in zip(lanes, streams):
+                try:
+                    _run_task(task, lane, pieces, job, note, tally)
+                    if lane.sink:
+                        lane.sink.commit()
+                except OutputError as exc:
+                    tally.failed_outputs.append(str(exc))
+                    getattr(pieces, "close", lambda: None)()  # this target's work is lost
     finally:
-        if task.sink:
-            task.sink.abort()  # a no-op once committed
-            task.sink = None
+        for lane in lanes:
+            if lane.sink:
+                lane.sink.abort()  # a no-op once committed
+
+
+def _pieces(task: Task, lane: _Lane, translator, cancel) -> targets.Pieces:
+    """What the translation of `task` into the lane's target yields (service/pipeline.py)."""
+    src = task.src or lane.tgt  # nothing to translate: a pass-through
+    if translator is None:
+        return pipeline.translate_document(task.doc, src, lane.tgt, None)
+    return translator.translate_document(task.doc, src, lane.tgt, lane.options, task.per_unit,
+                                         cancel=cancel)
 
 
 def expected_tokens(tasks: list[Task], max_tokens: Optional[int]) -> int:
@@ -246,30 +286,31 @@ def _remote(job: TranslateJob, settings: dict, note):
     return RemoteTranslator(url)
 
 
-def _run_task(task: Task, tgt: Language, translator: Optional[Translator], options,
-              job: TranslateJob, note, tally: _Tally) -> None:
-    out: TextIO = task.sink or (sys.stdout if job.as_json else stdout_for(task.source))
+def _run_task(task: Task, lane: _Lane, pieces: targets.Pieces, job: TranslateJob, note,
+              tally: _Tally) -> None:
+    tgt = lane.tgt
+    out: TextIO = lane.sink or (sys.stdout if job.as_json else stdout_for(task.source))
     units = len(task.doc.units)
-    show = not job.quiet and units > 1 and (task.sink is not None or not sys.stdout.isatty())
-    src = task.src or tgt  # nothing to translate: a pass-through
+    show = not job.quiet and units > 1 and (lane.sink is not None or not sys.stdout.isatty())
+    if lane.several and lane.sink is None and not job.as_json and not job.quiet:
+        targets.announce(tgt.code, task.source.label if len(job.files) > 1 else None)
     if job.as_json and not task.doc.units:  # still one record: a reader of the JSON sees the input
-        out.write(_no_text_record(task, tgt) + "\n")
+        out.write(_no_text_record(task, lane) + "\n")
         return
     on_screen = out is sys.stdout  # a terminal's line is followed for warnings (cli/streams.py)
-    with UnitProgress(task.source.label, units, enabled=show) as progress, \
-            contextlib.closing(translator.translate_document(task.doc, src, tgt, options,
-                                                             task.per_unit)
-                               if translator is not None else
-                               pipeline.translate_document(task.doc, src, tgt, None)) as pieces:
+    label = task.source.label
+    tag = f"[{tgt.code}] " if lane.several else ""  # which target a note is about
+    with UnitProgress(f"{label} ({tgt.code})" if lane.several else label, units,
+                      enabled=show) as progress:
         for piece in pieces:
             if isinstance(piece, pipeline.UnitResult):
                 progress.advance(piece.tokens)
                 statuses = [piece.status, *getattr(piece, "also", ())]  # every one that applies
                 tally.add(statuses)
                 if piece.status not in ("ok", "same-language"):
-                    note(f"{task.source.label}:{piece.line}: {', '.join(statuses)}: {piece.note}")
+                    note(f"{label}:{piece.line}: {tag}{', '.join(statuses)}: {piece.note}")
                 if job.as_json:
-                    out.write(_json_record(task, tgt, piece) + "\n")
+                    out.write(_json_record(task, lane, piece) + "\n")
                     out.flush()
             elif isinstance(piece, pipeline.Retract):
                 erase_on_terminal(out, piece.text)
@@ -278,8 +319,8 @@ def _run_task(task: Task, tgt: Language, translator: Optional[Translator], optio
                 out.flush()
 
 
-def _no_text_record(task: Task, tgt: Language) -> str:
-    text = task.source.text
+def _no_text_record(task: Task, lane: _Lane) -> str:
+    text, tgt = task.source.text, lane.tgt
     return json.dumps({
         "file": task.source.label, "index": None, "line": 1, "source": text, "translation": text,
         "source_language": task.src.code if task.src else None, "confidence": None,
@@ -287,12 +328,12 @@ def _no_text_record(task: Task, tgt: Language) -> str:
         "note": "nothing to translate (no words outside code, numbers and symbols)",
         # the keys of every other record (_json_record), with what is true of no work at all
         "attempts": 0, "prompt_tokens": 0, "tokens": 0, "seconds": 0.0,
-        "score": None, "alternatives": []},
+        "score": None, "alternatives": [], **({"to": tgt.code} if lane.several else {})},
         ensure_ascii=False)
 
 
-def _json_record(task: Task, tgt: Language, result: pipeline.UnitResult) -> str:
-    cut = result.alternatives_truncated
+def _json_record(task: Task, lane: _Lane, result: pipeline.UnitResult) -> str:
+    cut, tgt = result.alternatives_truncated, lane.tgt
     record = {
         "file": task.source.label, "index": result.index, "line": result.line,
         "source": result.source, "translation": result.translation,
@@ -309,22 +350,31 @@ def _json_record(task: Task, tgt: Language, result: pipeline.UnitResult) -> str:
                           "truncated": k < len(cut) and bool(cut[k])}
                          for k, (text, score) in enumerate(result.alternatives)],
     }
+    if lane.several:  # which target, among several (one target's records are as they were)
+        record["to"] = tgt.code
     return json.dumps(record, ensure_ascii=False)
 
 
-def _print_prompts(tasks: list[Task], tgt: Language, as_json: bool) -> None:
-    """Plain: each prompt followed by a blank line (prompts never contain one)."""
+def _print_prompts(tasks: list[Task], tgts: list[Language], job: TranslateJob) -> None:
+    """Plain: each prompt followed by a blank line (prompts never contain one); with several
+    targets, each input's prompts for one target after the other, a header before each."""
     write = sys.stdout.write
     for task in tasks:
-        if not task.needs_engine(tgt):
-            continue
-        for unit, text in zip(task.doc.units,
-                              pipeline.prompts(task.doc, task.src, tgt, task.per_unit)):
-            if text is None:  # this unit is already in the target language
+        for tgt in tgts:
+            if not task.needs_engine(tgt):
                 continue
-            if as_json:
-                write(json.dumps({"file": task.source.label, "index": unit.index,
-                                  "line": unit.line, "prompt": text}, ensure_ascii=False) + "\n")
-            else:
-                write(text + "\n\n")
+            if len(tgts) > 1 and not job.as_json and not job.quiet:
+                targets.announce(tgt.code, task.source.label if len(job.files) > 1 else None)
+            for unit, text in zip(task.doc.units,
+                                  pipeline.prompts(task.doc, task.src, tgt, task.per_unit)):
+                if text is None:  # this unit is already in the target language
+                    continue
+                if job.as_json:
+                    record = {"file": task.source.label, "index": unit.index,
+                              "line": unit.line, "prompt": text}
+                    if len(tgts) > 1:
+                        record["to"] = tgt.code
+                    write(json.dumps(record, ensure_ascii=False) + "\n")
+                else:
+                    write(text + "\n\n")
     sys.stdout.flush()
