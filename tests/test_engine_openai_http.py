@@ -32,6 +32,7 @@ class Answer:
     events: Optional[list[str]] = None  # a server-sent event stream, one string a chunk
     cut: bool = False  # the stream stops without its last chunk (the connection drops)
     hang_up: bool = False  # the connection closes before any answer
+    stall: Optional[threading.Event] = None  # the answer waits until this is set
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -105,6 +106,8 @@ class StandIn:
                 with stand_in.lock:
                     stand_in.requests.append((self.command, self.path, dict(self.headers), body))
                     answer = stand_in._next(self.command, self.path)
+                if answer.stall is not None:
+                    answer.stall.wait(timeout=300)
                 if answer.hang_up:
                     self.close_connection = True
                     return

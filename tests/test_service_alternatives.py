@@ -14,7 +14,7 @@ from test_server_app import Server, request, server_env  # noqa: F401 (a fixture
 # The keys of every `--json` record (README, "--json prints one JSON object per unit").
 RECORD_KEYS = {"file", "index", "line", "source", "translation", "source_language",
                "confidence", "target_language", "status", "note", "attempts", "prompt_tokens",
-               "tokens", "seconds", "score", "alternatives"}
+               "tokens", "seconds", "score", "alternatives", "memory"}
 # The 25-word sentence: on the test model every beam runs on past 64 tokens.
 LONG = ("This demonstrates that independent schools in Scotland are supporting foreign "
         "languages as vital skills that children and young people will undoubtedly require "
