@@ -189,7 +189,7 @@ def test_json_records_of_inputs_passed_through_have_every_key(tmp_path, capfd):
         "target_language": "fr", "status": "no-text",
         "note": "nothing to translate (no words outside code, numbers and symbols)",
         "attempts": 0, "prompt_tokens": 0, "tokens": 0, "seconds": 0.0, "score": None,
-        "alternatives": []}
+        "alternatives": [], "memory": None}
     assert (same["file"], same["source"], same["translation"]) == (
         "fr.txt", FRENCH.strip(), FRENCH.strip())
 

@@ -61,6 +61,12 @@ def translate_command(
     beams: Optional[int] = typer.Option(
         None, "--beams", help="Beam search with N beams (1-16; 1 is greedy): usually better, "
                               "about N times the work [default: 1]."),
+    memory: Optional[str] = typer.Option(
+        None, "--memory", metavar="PATH",
+        help="Translation memory file: a project's own, beside its sources [default: the one "
+             "in the cache folder]. Units it has are not translated again."),
+    no_memory: bool = typer.Option(False, "--no-memory",
+                                   help="Use no translation memory: translate every unit."),
     glossary: Optional[Path] = typer.Option(
         None, "--glossary", help="TSV of `source term<TAB>target term` (a term alone: keep it "
                                  "as is); missing target terms are retried, then flagged."),
@@ -118,5 +124,6 @@ def translate_command(
         quiet=quiet, verbose=verbose, yes=yes, parallel=parallel, format=fmt, server=server,
         no_server=no_server, deterministic=deterministic, api_base=api_base, api_model=api_model,
         remote_parallel=remote_parallel, remote_timeout=remote_timeout, beams=beams,
-        alternatives=alternatives, glossary=glossary, in_place=in_place)
+        alternatives=alternatives, glossary=glossary, in_place=in_place,
+        memory=False if no_memory else memory)
     translate_job.run_translate(job, note=(lambda m: None) if quiet else warn)

@@ -38,10 +38,11 @@ from llamax_cli.core.textio import STDIN, AtomicOutput, OutputError, stdout_for
 from llamax_cli.engine import Sampling
 from llamax_cli.formats.pending import refuse_pending
 from llamax_cli.models import registry
-from llamax_cli.models.factory import open_engine
+from llamax_cli.models.factory import model_identity, open_engine
 from llamax_cli.server.client import RemoteTranslator, find_local_server
 from llamax_cli.service import pipeline
 from llamax_cli.service.glossary import read as read_glossary
+from llamax_cli.service.recall import open_memory
 from llamax_cli.service.translator import Translator
 
 __all__ = ["TranslateJob", "engine_settings", "expected_tokens", "read_sources", "run_translate"]
@@ -80,6 +81,7 @@ class TranslateJob:
     alternatives: int = 0  # other hypotheses per unit, in --json
     glossary: Optional[Path] = None  # a TSV glossary (service/glossary.py)
     in_place: bool = False  # write each file over itself, keeping FILE.orig (cli/outputs.py)
+    memory: Union[bool, str, None] = None  # --memory PATH / --no-memory (None: the setting)
 
 
 @dataclass
@@ -186,11 +188,7 @@ def _translate_all(job: TranslateJob, tasks: list[Task], tgts: list[Language], s
             # An input counts once per target it is translated into: one engine does them all.
             todo = [task for tgt in tgts for task in tasks if task.needs_engine(tgt)]
             if todo:
-                translator = _remote(job, settings, note) or Translator(
-                    open_engine(job.model, settings, yes=job.yes, ask=download_question(),
-                                note=note,
-                                units=sum(len(t.doc.units) for t in todo), verbose=job.verbose,
-                                work=expected_tokens(todo, job.max_tokens)))
+                translator = _remote(job, settings, note) or _local(job, settings, todo, note)
             for task in tasks:
                 _task_to_its_outputs(task, tgts, translator, settings, job, note, tally,
                                      glossary)
@@ -198,6 +196,20 @@ def _translate_all(job: TranslateJob, tasks: list[Task], tgts: list[Language], s
         if translator is not None:
             translator.close()
     return tally
+
+
+def _local(job: TranslateJob, settings: dict, todo: list[Task], note) -> Translator:
+    """A Translator on this machine, with the translation memory (the `memory` setting:
+    --memory PATH, --no-memory): the model loads on the first unit the memory lacks, so a
+    job the memory answers whole loads nothing."""
+    def opener():
+        return open_engine(job.model, settings, yes=job.yes, ask=download_question(),
+                           note=note, units=sum(len(t.doc.units) for t in todo),
+                           verbose=job.verbose, work=expected_tokens(todo, job.max_tokens))
+
+    memory = open_memory(config.value("memory", job.memory), note)
+    return Translator(opener=opener, memory=memory,
+                      identity=model_identity(job.model, settings) if memory else None)
 
 
 @dataclass
@@ -328,7 +340,8 @@ def _no_text_record(task: Task, lane: _Lane) -> str:
         "note": "nothing to translate (no words outside code, numbers and symbols)",
         # the keys of every other record (_json_record), with what is true of no work at all
         "attempts": 0, "prompt_tokens": 0, "tokens": 0, "seconds": 0.0,
-        "score": None, "alternatives": [], **({"to": tgt.code} if lane.several else {})},
+        "score": None, "alternatives": [], "memory": None,
+        **({"to": tgt.code} if lane.several else {})},
         ensure_ascii=False)
 
 
@@ -349,6 +362,9 @@ def _json_record(task: Task, lane: _Lane, result: pipeline.UnitResult) -> str:
         "alternatives": [{"translation": text, "score": score,
                           "truncated": k < len(cut) and bool(cut[k])}
                          for k, (text, score) in enumerate(result.alternatives)],
+        # From the translation memory: "hit" (made before), "imported" (a TMX entry); null:
+        # translated in this run.
+        "memory": result.memory,
     }
     if lane.several:  # which target, among several (one target's records are as they were)
         record["to"] = tgt.code
