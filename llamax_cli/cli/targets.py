@@ -17,6 +17,7 @@ import contextlib
 import queue
 import sys
 import threading
+import time
 from typing import Callable, Iterator, Optional, Sequence, Union
 
 from llamax_cli.cli.streams import fresh_line_for_stderr
@@ -25,9 +26,10 @@ from llamax_cli.core.cancel import CancelToken
 from llamax_cli.core.errors import UsageError
 from llamax_cli.core.languages import Language
 
-# How long leaving side_by_side waits for a cancelled translation's thread to let go of the
-# engine before the engine is closed under it (it lets go within one engine step).
-_JOIN_SECONDS = 5.0
+# How long leaving side_by_side waits, for all the cancelled translations together, for their
+# threads to let go of the engine before it is closed under them (a local engine lets go
+# within one step; a request to a server may not notice before its next line).
+_JOIN_SECONDS = 2.0
 
 
 def wanted(flags: Union[str, Sequence[str], None]) -> list[Language]:
@@ -124,8 +126,9 @@ class Stream:
             yield item
 
     def close(self, wait: float = 0.0) -> None:
+        """Stop the translation; wait up to `wait` seconds for its thread to end."""
         self.cancel.set()
-        if wait:
+        if wait > 0:
             self._thread.join(wait)
 
 
@@ -147,5 +150,6 @@ def side_by_side(makers: Sequence[Maker]) -> Iterator[list]:
     finally:
         for stream in streams:
             stream.cancel.set()
+        deadline = time.monotonic() + _JOIN_SECONDS
         for stream in streams:
-            stream.close(wait=_JOIN_SECONDS)
+            stream.close(wait=deadline - time.monotonic())
