@@ -169,6 +169,10 @@ SETTINGS = {s.key: s for s in [
 ENGINE_SETTINGS = ("ctx", "parallel", "threads", "gpu_layers", "repack", "deterministic",
                    "kv_cache", "api_base", "api_model", "remote_parallel", "remote_timeout",
                    "beams")
+# Of those, the ones that change a translation's numbers: part of the translation memory's
+# key (service/recall.py). A greedy output does not depend on --parallel with --deterministic,
+# and only rounds differently with the fast kernels; threads and the GPU compute the same.
+OUTPUT_SETTINGS = ("deterministic", "repack", "kv_cache", "ctx")
 
 
 def engine_settings(**flags: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Callable, Optional
 
-from llamax_cli.core.config import check_settings
+from llamax_cli.core.config import OUTPUT_SETTINGS, check_settings
 from llamax_cli.core.errors import UsageError
 from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
 from llamax_cli.engine.remote import RemoteEngine
@@ -43,11 +43,6 @@ def model_path(ref: Optional[str], *, yes: bool, note: Callable[[str], None],
         raise registry.not_downloaded_error(model, f" and {hub.endpoint()} is not reachable")
     return hub.pull(model, note=note)
 
-
-# Engine settings that change a translation's numbers: part of the memory's key (a greedy
-# output does not depend on --parallel with --deterministic, and only rounds differently
-# with the fast kernels; threads and the GPU do not change what is computed).
-OUTPUT_SETTINGS = ("deterministic", "repack", "kv_cache", "ctx")
 
 
 def model_identity(ref: Optional[str], settings: dict) -> str:
