@@ -138,3 +138,21 @@ def test_input_past_the_size_limit_is_refused_not_read_to_the_end(tmp_path, monk
     assert endless.tell() <= 65 + 8192  # stopped near the limit, not at the end
     (tmp_path / "small.txt").write_text("word " * 12, encoding="utf-8")  # 60 bytes
     assert read_source(str(tmp_path / "small.txt")).text.startswith("word")
+
+
+def test_a_device_that_takes_nothing_is_an_output_error_on_flush():
+    # Found by the several-targets work: flushing /dev/full raised a bare OSError, which ended
+    # a whole run instead of naming that output and writing the others.
+    import os
+
+    import pytest
+
+    from llamax_cli.core.textio import OutputError
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    out = AtomicOutput("/dev/full")
+    out.write("Bonjour.\n")
+    with pytest.raises(OutputError, match="cannot write /dev/full"):
+        out.flush()
+    out.abort()

@@ -246,7 +246,12 @@ class AtomicOutput:
 
     def flush(self) -> None:
         if self._tmp is None:  # a pipe or terminal: its reader is waiting
-            self._file.flush()
+            try:
+                self._file.flush()
+            except BrokenPipeError:
+                raise  # the reader left: the CLI stops quietly (141)
+            except OSError as exc:  # a device that takes nothing (/dev/full), gone
+                raise OutputError(f"cannot write {self.target}: {exc.strerror}") from None
         # a file: nobody watches it being written; rename makes it visible at once
 
     def commit(self) -> None:
