@@ -133,3 +133,17 @@ def test_the_group_is_listed_in_the_help(llamax):
     done = llamax("memory", "--help")
     for command in (b"stats", b"clear", b"export", b"import", b"--memory"):
         assert command in done.stdout
+
+
+def test_the_memory_setting_names_the_file_the_commands_use(llamax, tmp_path):
+    # `config set memory PATH` (or LLAMAX_MEMORY=PATH) moves translate's memory: the
+    # commands follow it, so `memory stats` shows what translate uses.
+    from llamax_cli.service.tmx import Pair, write_tmx
+
+    write_tmx(tmp_path / "one.tmx", [Pair("en", "fr", "Hello.", "Bonjour.")])
+    own = tmp_path / "project" / "memory.db"
+    imported = llamax("memory", "import", "one.tmx", env={"LLAMAX_MEMORY": str(own)})
+    assert imported.returncode == 0, imported.stderr
+    assert own.exists()
+    stats = llamax("memory", "stats", "--json", env={"LLAMAX_MEMORY": str(own)})
+    assert json.loads(stats.stdout)["imported"] == 1

@@ -49,10 +49,12 @@ def _group(ctx: typer.Context,
 
 def _path(ctx: typer.Context, memory: Optional[Path]) -> Path:
     # loaded when the command runs: `llamax --help` imports every command module
+    from llamax_cli.core import config
     from llamax_cli.service.memory import default_path
 
     group = (ctx.obj or {}).get("memory") if isinstance(ctx.obj, dict) else None
-    return memory or group or default_path()
+    setting = config.value("memory")  # a path there is the memory `translate` uses
+    return memory or group or (Path(setting) if isinstance(setting, str) else default_path())
 
 
 def _open(path: Path, *, read_only: bool = False, writing: bool = False):
