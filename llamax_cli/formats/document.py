@@ -9,6 +9,8 @@ Every format module builds its Document with a `Builder`, and declares itself wi
 
 from __future__ import annotations
 
+import json
+
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional, Union
@@ -173,3 +175,14 @@ def split_ws(body: str) -> tuple[str, str, str]:
     core = body.strip()
     lead = body[:len(body) - len(body.lstrip())]
     return lead, core, body[len(lead) + len(core):]
+
+
+def is_json_value(text: str) -> bool:
+    """A JSON object or array, whole (a metadata track's cue, a .json file read as text)."""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return False
+    try:
+        return isinstance(json.loads(stripped), (dict, list))
+    except ValueError:
+        return False

@@ -11,7 +11,6 @@ PENDING is data: the module that adds a format removes its entry.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Callable, Optional
 
 from llamax_cli.core.errors import UsageError
 from llamax_cli.formats import registry
+from llamax_cli.formats.document import is_json_value
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,7 @@ def _po_catalog(text: str) -> bool:
 
 
 def _json_document(text: str) -> bool:
-    stripped = text.lstrip()
-    if not stripped.startswith(("{", "[")):
-        return False
-    try:
-        return isinstance(json.loads(stripped), (dict, list))
-    except ValueError:
-        return False
+    return is_json_value(text)
 
 
 _CONVERT = "convert it to text, Markdown or HTML first (e.g. with pandoc)"  # not text at all

@@ -19,12 +19,11 @@ metadata track) is literal.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import NamedTuple
 
 from llamax_cli.formats import spans
-from llamax_cli.formats.document import Builder, Document, Format, has_words
+from llamax_cli.formats.document import Builder, Document, Format, has_words, is_json_value
 from llamax_cli.formats.text import segment_text
 
 _SIGNATURE = re.compile(r"\ufeff?WEBVTT(?:[ \t\r\n]|\Z)")
@@ -152,12 +151,7 @@ def _is_data(raw: str) -> bool:
     stripped = raw.strip()
     if _IMAGE_REFERENCE.fullmatch(stripped):
         return True
-    if not stripped.startswith(("{", "[")):
-        return False
-    try:
-        return isinstance(json.loads(stripped), (dict, list))
-    except ValueError:
-        return False
+    return is_json_value(stripped)
 
 
 FORMAT = Format("vtt", segment_vtt, extensions=(".vtt",), uploads=(".vtt",),
