@@ -530,12 +530,13 @@ def test_the_server_answers_from_the_translation_memory(server_env, tmp_path):
     # A reviewed translation imported from a CAT tool's TMX is served as an exact match,
     # whatever the model would have said; a text the memory lacks is translated and kept.
     from llamax_cli.service.memory import Memory
+    from llamax_cli.service.memory_tmx import import_tmx
     from llamax_cli.service.tmx import Pair, write_tmx
 
     write_tmx(tmp_path / "reviewed.tmx", [Pair("en", "fr", "Good morning, my friends.",
                                                "Bonjour, mes amis (relu).")])
     memory = Memory(tmp_path / "memory.db")
-    assert memory.import_tmx(tmp_path / "reviewed.tmx") == 1
+    assert import_tmx(memory, tmp_path / "reviewed.tmx") == 1
     memory.close()
     srv = Server(server_env, tmp_path, "--memory", str(tmp_path / "memory.db"))
     try:

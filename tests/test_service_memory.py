@@ -1,6 +1,6 @@
 """service/memory.py: the translation memory as its users see it (lookups, puts, batches),
 and as it must hold up: 0600 files, broken or forbidden files, a full disk, threads, two
-processes writing at once, kill -9 while writing, TMX export and import."""
+processes writing at once, kill -9 while writing."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.service import memory
-from llamax_cli.service.memory import IMPORTED, Hit, Memory, default_path
+from llamax_cli.service.memory import IMPORTED, Memory, default_path
+from llamax_cli.service.memory_tmx import import_tmx
 
 DATA = Path(__file__).parent / "data"
 OMEGAT = DATA / "omegat-calc-guide-preface.pt-BR.tmx"
@@ -104,6 +104,23 @@ def test_imported_entries_serve_every_context_and_win_over_machine_ones(mem):
     mem.flush()
     assert mem.lookup("model-a", "en", "fr", "Save").translation == "Enregistrer"
     assert mem.stats()["imported"] == 1
+
+
+def test_lookup_many_answers_each_source_in_order_by_blocks(mem, monkeypatch):
+    monkeypatch.setattr(memory, "LOOKUP_BLOCK", 3)  # several blocks, and a short last one
+    for n in range(0, 10, 2):
+        mem.put("ctx", "en", "fr", f"s{n}", f"t{n}", "ok")
+    mem.flush()
+    mem.put("ctx", "en", "fr", "s1", "t1 (buffered)", "ok")
+    mem.put(IMPORTED, "en", "fr", "s4", "t4 (reviewed)", "ok")
+    mem.put("ctx", "en", "fr", "s3", "t3", "truncated")
+    sources = [f"s{n}" for n in range(10)] + ["s0", "nowhere"]  # a repeat, a miss
+    hits = mem.lookup_many("ctx", "en", "fr", sources)
+    assert [h and h.translation for h in hits] == [
+        "t0", "t1 (buffered)", "t2", None, "t4 (reviewed)", None, "t6", None, "t8", None,
+        "t0", None]
+    assert hits == [mem.lookup("ctx", "en", "fr", s) for s in sources]
+    assert mem.lookup_many("ctx", "en", "fr", []) == []
 
 
 def test_commits_come_by_batches_of_64_or_each_interval(mem, monkeypatch):
@@ -463,54 +480,6 @@ def test_clear_removes_old_or_all_entries_and_gives_space_back(mem):
         mem.clear(older_than=-1)
 
 
-def test_export_is_valid_tmx14_one_unit_per_source_the_preferred_one(mem, tmp_path, notes):
-    mem.put("model-a", "en", "fr", "Save", "Sauver", "ok")
-    mem.put("model-b", "en", "fr", "Save", "Sauvegarder", "ok")
-    mem.put(IMPORTED, "en", "fr", "Save", "Enregistrer", "ok")
-    mem.put("model-a", "en", "zh-Hant", "Open", "開啟", "ok")
-    mem.put("model-a", "en", "de", "Bad", "Schlecht", "truncated")  # not a translation to share
-    mem.put("model-a", "en", "de", "Bell\x07", "Glocke", "ok")  # XML cannot carry it
-    out = tmp_path / "out.tmx"
-    assert mem.export_tmx(out) == 2
-    tree = etree.parse(str(out), etree.XMLParser(load_dtd=False, no_network=True))
-    assert etree.DTD(str(DATA / "tmx14.dtd")).validate(tree)
-    segs = [[tuv.get("{http://www.w3.org/XML/1998/namespace}lang"), tuv.findtext("seg")]
-            for tuv in tree.iter("tuv")]
-    assert segs == [["en", "Save"], ["fr", "Enregistrer"], ["en", "Open"], ["zh-Hant", "開啟"]]
-    assert len(notes) == 1 and "1 entries left out" in notes[0]
-
-
-def test_import_a_real_omegat_memory_then_serve_it(mem, notes):
-    assert mem.import_tmx(OMEGAT) == 208  # 212 pairs, "Note" five times
-    assert len(notes) == 1 and "21 unit(s) without a source or a translation" in notes[0]
-    hit = mem.lookup("any-model", "en", "pt", "Calc Guide")
-    assert isinstance(hit, Hit) and (hit.translation, hit.origin) == ("Guia do Calc", "import")
-    mem.put("any-model", "en", "pt", "Calc Guide", "Guia de Calc (MT)", "ok")
-    mem.flush()
-    assert mem.lookup("any-model", "en", "pt", "Calc Guide").translation == "Guia do Calc"
-    assert mem.stats()["imported"] == 208
-
-
-def test_export_then_import_round_trips(mem, tmp_path):
-    mem.put("ctx", "en", "zh", "Hello", "你好", "ok")
-    mem.put("ctx", "fr", "no", "Bonjour\r\nà tous", "Hei\talle", "ok")
-    out = tmp_path / "out.tmx"
-    assert mem.export_tmx(out) == 2
-    other = Memory(tmp_path / "other.sqlite3")
-    assert other.import_tmx(out) == 2
-    assert other.lookup("x", "en", "zh", "Hello").translation == "你好"
-    assert other.lookup("x", "fr", "no", "Bonjour\r\nà tous").translation == "Hei\talle"
-    other.close()
-
-
-def test_a_failed_import_stores_nothing(mem, tmp_path):
-    bad = tmp_path / "cut.tmx"
-    bad.write_text(OMEGAT.read_text(encoding="utf-8")[:20_000], encoding="utf-8")
-    with pytest.raises(LlamaxError, match="not a readable TMX file"):
-        mem.import_tmx(bad)
-    assert mem.stats()["entries"] == 0
-
-
 def test_a_read_only_memory_reads_and_refuses_commands_that_write(tmp_path, notes):
     path = tmp_path / "m.sqlite3"
     assert not Memory(path, read_only=True, note=notes.append).enabled and not path.exists()
@@ -522,5 +491,5 @@ def test_a_read_only_memory_reads_and_refuses_commands_that_write(tmp_path, note
     assert reader.lookup("ctx", "en", "fr", "a").translation == "b"
     assert reader.stats()["entries"] == 1
     with pytest.raises(LlamaxError, match="read-only"):
-        reader.import_tmx(OMEGAT)
+        import_tmx(reader, OMEGAT)
     reader.close()

@@ -63,6 +63,42 @@ def test_an_edited_unit_alone_goes_to_the_engine(tmp_path):
     assert [r.memory for r in result.results] == ["hit", None]
 
 
+class Echo(TableEngine):
+    """Answers any input: a translation is its source, marked."""
+
+    def __init__(self):
+        super().__init__(table=None)
+        self.table = _Marked()
+
+
+class _Marked(dict):
+    def __missing__(self, text):
+        return f"[fr] {text}"
+
+
+def test_a_long_document_half_in_the_memory_is_looked_up_by_blocks(tmp_path, monkeypatch):
+    # More units than the pipeline's window: hits are fetched block by block (one query
+    # each), and every unit ends in its place, from the memory or the engine.
+    from llamax_cli.service import pipeline
+
+    lines = [f"Sentence number {n}." for n in range(3 * pipeline.WINDOW + 5)]
+    memory = Memory(tmp_path / "m.db")
+    context = context_key("A", Options())
+    for line in lines[::2]:
+        memory.put(context, "en", "fr", line, f"(memory) {line}", "ok")
+    queries = []
+    monkeypatch.setattr(memory, "lookup_many", lambda *args, real=memory.lookup_many:
+                        queries.append(len(args[3])) or real(*args))
+    engine = Echo()
+    with Translator(engine, memory=memory, identity="A") as t:
+        result = translate(t, "\n".join(lines) + "\n")
+    assert engine.inputs == lines[1::2]
+    assert [r.translation for r in result.results] == [
+        f"(memory) {line}" if n % 2 == 0 else f"[fr] {line}" for n, line in enumerate(lines)]
+    assert [r.memory for r in result.results] == ["hit", None] * (len(lines) // 2) + ["hit"]
+    assert queries == [pipeline.WINDOW] * 3 + [5]
+
+
 @pytest.mark.parametrize("change", [
     {"identity": "model B"},
     {"options": Options(max_tokens=7)},

@@ -145,11 +145,12 @@ def memory_export(ctx: typer.Context,
     """Write the memory's good translations as TMX 1.4b, for CAT tools (OmegaT, Trados, ...)."""
     # loaded when the command runs: `llamax --help` imports every command module
     from llamax_cli.core.errors import LlamaxError
+    from llamax_cli.service.memory_tmx import export_tmx
 
     path = _path(ctx, memory)
     if not path.exists():
         raise LlamaxError(f"translation memory {path} does not exist: nothing to export")
-    written = _run(*_open(path, read_only=True), lambda opened: opened.export_tmx(out))
+    written = _run(*_open(path, read_only=True), lambda opened: export_tmx(opened, out))
     _note(f"exported {written} translation unit{'' if written == 1 else 's'} to {out}")
 
 
@@ -161,6 +162,9 @@ def memory_import(ctx: typer.Context,
                                                         help=_MEMORY_HELP)) -> None:
     """Store a TMX file's translations as reviewed ones: they win over machine translations,
     for every model and setting."""
+    # loaded when the command runs: `llamax --help` imports every command module
+    from llamax_cli.service.memory_tmx import import_tmx
+
     path = _path(ctx, memory)
-    stored = _run(*_open(path, writing=True), lambda opened: opened.import_tmx(source))
+    stored = _run(*_open(path, writing=True), lambda opened: import_tmx(opened, source))
     _note(f"imported {stored} entr{'y' if stored == 1 else 'ies'} from {source} into {path}")

@@ -13,7 +13,6 @@ from typing import Callable, Optional
 from llamax_cli.core.config import OUTPUT_SETTINGS, check_settings
 from llamax_cli.core.errors import UsageError
 from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
-from llamax_cli.engine.remote import RemoteEngine
 from llamax_cli.engine.sizing import auto_parallel
 from llamax_cli.models import hub, registry
 
@@ -92,6 +91,9 @@ def remote_target(ref: Optional[str], settings: dict) -> Optional[tuple[str, Opt
 
 def open_remote(target: tuple[str, Optional[str]], settings: dict, *, note, verbose: bool,
                 max_waiting: int):
+    # here: httpx costs every local run a tenth of a second at start-up
+    from llamax_cli.engine.remote import RemoteEngine
+
     api_base, api_model = target
     key = os.environ.get("LLAMAX_API_KEY") or os.environ.get("OPENAI_API_KEY") or None
     engine = RemoteEngine(api_base, model=api_model, api_key=key,

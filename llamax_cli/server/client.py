@@ -9,13 +9,23 @@ import json
 import os
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Iterator, Optional, Sequence
+
+from platformdirs import user_cache_dir
 
 from llamax_cli.core.errors import Busy, LlamaxError
 from llamax_cli.core.languages import Language
 from llamax_cli.formats.segment import Document
-from llamax_cli.server.run import discovery_file
 from llamax_cli.service import pipeline
+
+
+# Here, not in run.py beside the server that writes it: `translate` reads it, and run.py
+# imports uvicorn and FastAPI (a quarter of a second) that a translation does not need.
+def discovery_file() -> Path:
+    """Where a running `llamax serve` announces itself (its address and model)."""
+    return Path(os.environ.get("LLAMAX_SERVE_FILE") or
+                Path(user_cache_dir("llamax", appauthor=False)) / "serve.json")
 
 
 class RemoteTranslator:

@@ -15,20 +15,15 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import uvicorn
-from platformdirs import user_cache_dir
 
 from llamax_cli.core import config
 from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.models.factory import model_identity, model_path, open_engine, remote_target
 from llamax_cli.server.app import Api, create_app
+from llamax_cli.server.client import discovery_file
 from llamax_cli.server.edge import uvicorn_limits
 from llamax_cli.service.recall import open_memory
 from llamax_cli.service.translator import Translator
-
-
-def discovery_file() -> Path:
-    return Path(os.environ.get("LLAMAX_SERVE_FILE") or
-                Path(user_cache_dir("llamax", appauthor=False)) / "serve.json")
 
 
 def read_api_keys(path: Optional[Path]) -> list[str]:

@@ -20,12 +20,11 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from platformdirs import user_cache_dir
 
 from llamax_cli.core.errors import LlamaxError
-from llamax_cli.service import tmx
 
 IMPORTED = "import"  # the context of imported entries
 BATCH = 64  # entries per commit at most ...
@@ -48,15 +47,19 @@ CREATE TABLE entries (
     alternatives TEXT, created REAL NOT NULL, origin TEXT NOT NULL,
     PRIMARY KEY (context, src, tgt, digest))"""
 # A unit that needs a look never replaces a good one of the same key.
-_UPSERT = """
+UPSERT = """
 INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (context, src, tgt, digest) DO UPDATE SET """ + ", ".join(
     f"{c} = excluded.{c}" for c in ("source", "translation", "status", "score", "alternatives",
                                     "created", "origin")) + """
 WHERE excluded.status = 'ok' OR entries.status <> 'ok'"""
+# One query answers a block of units (LOOKUP_BLOCK digests): a lookup per unit would make a
+# 100k-line document fully in the memory cost seconds of per-statement overhead.
 _LOOKUP = """
-SELECT context, source, translation, status, score, alternatives, created, origin
-FROM entries WHERE context IN (?, ?) AND src = ? AND tgt = ? AND digest = ? AND status = 'ok'"""
+SELECT context, source, translation, status, score, alternatives, created, origin, digest
+FROM entries WHERE context IN (?, ?) AND src = ? AND tgt = ? AND status = 'ok'
+AND digest IN ({marks})"""
+LOOKUP_BLOCK = 500
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class _Off(Exception):  # the memory file cannot be used at all; the message say
     pass
 
 
-def _digest(source: str) -> bytes:
+def digest_of(source: str) -> bytes:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -87,7 +90,7 @@ def _storable(*texts: str) -> bool:
     return not any(_SURROGATE.search(text) for text in texts)
 
 
-def _reason(exc: sqlite3.Error) -> str:
+def reason(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
         return "it is not a translation memory (not an SQLite database, or damaged)"
@@ -113,7 +116,7 @@ class Memory:
     def __init__(self, path: Path, *, note: Callable[[str], None] = lambda m: None,
                  read_only: bool = False):
         self.path = Path(path)
-        self._note = note
+        self.note = note  # one line to the user (the CLI's warn)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._writable = False
@@ -128,7 +131,7 @@ class Memory:
     def _give_up(self, why: str) -> None:
         self._close_connection()
         self.problem = why
-        self._note(f"translation memory {self.path}: {why}; running without it")
+        self.note(f"translation memory {self.path}: {why}; running without it")
 
     @property
     def enabled(self) -> bool:
@@ -160,12 +163,12 @@ class Memory:
                 return
             if not self.path.exists():
                 raise _Off("it does not exist" if read_only else f"cannot create it ({refusal})")
-            self._conn = self._connect_read_only()
+            self._conn = self.reader()
         except sqlite3.Error as exc:
-            raise _Off(_reason(exc)) from None
+            raise _Off(reason(exc)) from None
         if not read_only:
             self.problem = f"used for lookups only: {refusal}"
-            self._note(f"translation memory {self.path}: {refusal}; used for lookups only, "
+            self.note(f"translation memory {self.path}: {refusal}; used for lookups only, "
                        f"nothing new is stored")
 
     def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
@@ -209,7 +212,7 @@ class Memory:
         if conn.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
             raise _Off("it was written by a newer llamax")
 
-    def _connect_read_only(self) -> sqlite3.Connection:
+    def reader(self) -> sqlite3.Connection:
         """A reading connection; where the folder forbids WAL's shared-memory file, the file
         is read as immutable (nothing is written next to it)."""
         uri = self.path.absolute().as_uri() + "?mode=ro"
@@ -252,7 +255,7 @@ class Memory:
         alts = json.dumps([[text, float(value)] for text, value in alternatives],  # numpy's too
                           ensure_ascii=False) if alternatives else None
         origin = "import" if context == IMPORTED else "mt"
-        key = (context, src, tgt, _digest(source))
+        key = (context, src, tgt, digest_of(source))
         score = None if score is None else float(score)
         row = (*key, source, translation, status, score, alts, time.time(), origin)
         with self._lock:
@@ -273,11 +276,11 @@ class Memory:
         if not rows or not self._writable:
             return
         try:
-            self._transaction(lambda conn: conn.executemany(_UPSERT, rows))
+            self._transaction(lambda conn: conn.executemany(UPSERT, rows))
         except sqlite3.Error as exc:
             self._writable = False
-            self.problem = f"cannot write: {_reason(exc)}"
-            self._note(f"translation memory {self.path}: cannot write ({_reason(exc)}); "
+            self.problem = f"cannot write: {reason(exc)}"
+            self.note(f"translation memory {self.path}: cannot write ({reason(exc)}); "
                        f"the rest of this run is not stored")
             if not isinstance(exc, sqlite3.OperationalError):  # damaged: reads fail too
                 self._close_connection()
@@ -298,28 +301,45 @@ class Memory:
     def lookup(self, context: str, src: str, tgt: str, source: str) -> Hit | None:
         """The stored translation of `source` (status ok): an imported one for the pair if
         there is one, else this context's own; None when there is none."""
-        digest = _digest(source)
-        keys = ((IMPORTED, src, tgt, digest), (context, src, tgt, digest))
+        return self.lookup_many(context, src, tgt, [source])[0]
+
+    def lookup_many(self, context: str, src: str, tgt: str,
+                    sources: list[str]) -> list[Hit | None]:
+        """`lookup` for each of `sources`, in a query per LOOKUP_BLOCK of them."""
+        digests = [digest_of(source) for source in sources]
         with self._lock:
             if self._conn is None:
-                return None
+                return [None] * len(sources)
+            rows: dict[tuple, tuple] = {}
+            unique = list(dict.fromkeys(digests))
             try:
-                rows = self._conn.execute(_LOOKUP, (IMPORTED, context, src, tgt, digest)).fetchall()
+                for at in range(0, len(unique), LOOKUP_BLOCK):
+                    block = unique[at:at + LOOKUP_BLOCK]
+                    query = _LOOKUP.format(marks=", ".join("?" * len(block)))
+                    for row in self._conn.execute(query, (IMPORTED, context, src, tgt, *block)):
+                        rows[row[0], row[8]] = row[:8]
             except sqlite3.Error as exc:
-                self._give_up(_reason(exc))
-                return None
-            for key in keys:  # imported first; what is buffered is newer than what is stored
-                held = self._pending.get(key)
-                if held is not None and held[6] == "ok" and held[4] == source:
-                    return _hit(held[:1] + held[4:6] + held[6:])
-                found = next((r for r in rows if r[0] == key[0] and r[1] == source), None)
-                if found is not None:
-                    return _hit(found)
+                self._give_up(reason(exc))
+                return [None] * len(sources)
+            return [self._best(rows, (context, src, tgt, digest), source)
+                    for source, digest in zip(sources, digests)]
+
+    def _best(self, rows: dict, key: tuple, source: str) -> Hit | None:
+        """Imported first; within a context, what is buffered is newer than what is stored.
+        The text is compared too: the digest only finds the row."""
+        for context in (IMPORTED, key[0]):
+            full = (context,) + key[1:]
+            held = self._pending.get(full)
+            if held is not None and held[6] == "ok" and held[4] == source:
+                return _hit(held[:1] + held[4:6] + held[6:])
+            found = rows.get((context, key[3]))
+            if found is not None and found[1] == source:
+                return _hit(found)
         return None
 
     # -- management (llamax memory ...) -----------------------------------------------------
 
-    def _command(self, work: Callable[[sqlite3.Connection], object], writing: bool = False):
+    def command(self, work: Callable[[sqlite3.Connection], object], writing: bool = False):
         """work(connection), in a write transaction if `writing`; else a one-line LlamaxError."""
         with self._lock:
             if self._conn is None or (writing and not self._writable):
@@ -329,7 +349,7 @@ class Memory:
             try:
                 return self._transaction(work) if writing else work(self._conn)
             except sqlite3.Error as exc:
-                raise LlamaxError(f"translation memory {self.path}: {_reason(exc)}") from None
+                raise LlamaxError(f"translation memory {self.path}: {reason(exc)}") from None
 
     def stats(self) -> dict:
         """path, entries, imported, pairs [{from, to, entries}], bytes, oldest, newest."""
@@ -340,7 +360,7 @@ class Memory:
                                  "ORDER BY count(*) DESC, src, tgt").fetchall()
             return totals, pairs
 
-        (entries, imported, oldest, newest), pairs = self._command(read)
+        (entries, imported, oldest, newest), pairs = self.command(read)
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         return {"path": str(self.path), "entries": entries, "imported": imported,
                 "pairs": [{"from": s, "to": t, "entries": n} for s, t, n in pairs],
@@ -352,43 +372,12 @@ class Memory:
         if older_than is not None and older_than < 0:
             raise ValueError("older_than must be >= 0")
         cutoff = float("inf") if older_than is None else time.time() - older_than
-        removed = self._command(
+        removed = self.command(
             lambda c: c.execute("DELETE FROM entries WHERE created < ?", (cutoff,)).rowcount, True)
         with self._lock:
             try:
                 self._conn.execute("VACUUM")
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:  # the entries are gone; only the space is not back
-                self._note(f"translation memory {self.path}: could not compact it ({_reason(exc)})")
+                self.note(f"translation memory {self.path}: could not compact it ({reason(exc)})")
         return removed
-
-    def _export_pairs(self) -> Iterator[tmx.Pair]:
-        """One pair per (src, tgt, source): the one a lookup would prefer (imported, else the
-        newest), read on a connection of its own so that the others are not held up."""
-        conn = self._connect_read_only()
-        try:
-            yield from tmx.first_of_each(conn.execute(
-                "SELECT src, tgt, digest, source, translation, created FROM entries WHERE "
-                "status = 'ok' ORDER BY src, tgt, digest, origin = 'import' DESC, created DESC"))
-        finally:
-            conn.close()
-
-    def export_tmx(self, out: Path) -> int:
-        """Write every good entry to `out` as TMX 1.4b (atomically). Returns the units written."""
-        self._command(lambda conn: None)  # usable, and what is buffered is stored
-        try:
-            return tmx.write_tmx(Path(out), self._export_pairs(), note=self._note)
-        except sqlite3.Error as exc:
-            raise LlamaxError(f"translation memory {self.path}: {_reason(exc)}") from None
-
-    def import_tmx(self, path: Path) -> int:
-        """Store a TMX file's pairs as reviewed translations, for every model and setting; all
-        or nothing. Returns the entries stored (one per source and pair: the file's last)."""
-        report, now = tmx.read_tmx(Path(path)), time.time()
-        rows = {(IMPORTED, p.src, p.tgt, _digest(p.source)): (p.source, p.translation)
-                for p in report.pairs}
-        rows = [(*key, *texts, "ok", None, None, now, "import") for key, texts in rows.items()]
-        self._command(lambda conn: conn.executemany(_UPSERT, rows), True)
-        if report.summary():
-            self._note(f"{path}: left out {report.summary()}")
-        return len(rows)

@@ -103,6 +103,7 @@ class _Run:
         self.jobs: list[_Job | None] = []
         self.done = 0  # units complete
         self.next_part = 0  # index into doc.parts of the next thing to release
+        self.prefetched_to = 0  # units before this one have been looked up in the memory
 
     def submit(self, job: _Job, part: int, retry: int = FIRST, splits: int = 0,
                terms: list[tuple[str, str]] | None = None) -> None:
@@ -163,6 +164,12 @@ class _Run:
         """A unit the memory has: done at once, without the engine (which is then never even
         loaded, when the memory has every unit)."""
         src = self.source_of(unit)
+        at = len(self.jobs)  # this unit's place in doc.units (refill hands them in order)
+        if self.recall and at >= self.prefetched_to:  # the next block, in one query
+            self.prefetched_to = at + WINDOW
+            ahead = self.doc.units[at:self.prefetched_to]
+            self.recall.prefetch((self.source_of(u), u.source) for u in ahead
+                                 if self.source_of(u) != self.tgt)
         hit = self.recall.lookup(src, unit.source) if self.recall and src != self.tgt else None
         if hit is None:
             return False

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from llamax_cli.core.languages import Language
 from llamax_cli.service import prompt
@@ -74,12 +74,28 @@ def open_memory(setting, note: Callable[[str], None]) -> Optional[Memory]:
 
 
 class Recall:
-    """One document's lookups and stores, for one target language and one context."""
+    """One document's lookups and stores, for one target language and one context. Lookups
+    come from blocks fetched ahead (`prefetch`), one query per block of units."""
 
     def __init__(self, memory: Memory, context: str, tgt: Language):
         self.memory, self.context, self.tgt = memory, context, tgt
+        self._ahead: dict[tuple[str, str], Optional[Hit]] = {}
+
+    def prefetch(self, wanted: Iterable[tuple[Language, str]]) -> None:
+        """Look up these (source language, text) pairs at once; `lookup` then answers them
+        without a query. Replaces the previous block, so memory stays flat on long inputs."""
+        by_language: dict[str, list[str]] = {}
+        for src, source in wanted:
+            by_language.setdefault(src.code, []).append(source)
+        self._ahead = {}
+        for code, sources in by_language.items():
+            hits = self.memory.lookup_many(self.context, code, self.tgt.code, sources)
+            self._ahead.update(zip(((code, source) for source in sources), hits))
 
     def lookup(self, src: Language, source: str) -> Optional[Hit]:
+        key = (src.code, source)
+        if key in self._ahead:
+            return self._ahead[key]
         return self.memory.lookup(self.context, src.code, self.tgt.code, source)
 
     def store(self, src: Language, result) -> None:
