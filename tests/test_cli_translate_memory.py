@@ -1,12 +1,14 @@
 """`llamax translate` with the translation memory (service/memory.py, service/recall.py),
 through the real CLI: reuse, reviewed entries from a TMX, no model load when the memory has
-every unit, --no-memory, and a run killed with SIGKILL that resumes where it stopped."""
+every unit, --no-memory, and runs killed with SIGKILL in a loop that resume where they stopped."""
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -68,38 +70,71 @@ def completions(stall=None) -> Answer:
                           sse("[DONE]")], stall=stall)
 
 
-def test_a_run_killed_with_sigkill_resumes_and_gives_the_uninterrupted_output(
-        llamax, cli_env, tmp_path, engine_server):
-    lines = [f"Line {i}: the museum opens at {i % 12 + 1} o'clock." for i in range(100)]
-    (tmp_path / "doc.txt").write_text("\n".join(lines) + "\n")
-    args = ["translate", "--from", "en", "--to", "fr", "--api-base", engine_server.url,
-            "doc.txt"]
-    engine_server.answers[("POST", "/v1/completions")] = completions()
-    reference = llamax(*args, "--no-memory", env=ON)
-    assert reference.returncode == 0, reference.stderr
-    # The engine answers 90 requests, then holds every one: the run is killed mid-document.
-    # (At most 8 requests are in flight, so units 0-63 are among the first 90 to arrive.)
+def committed(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+    finally:
+        conn.close()
+
+
+def integrity(path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def hold_after(server, answered: int) -> threading.Event:
+    """The engine answers `answered` more completions, then holds every one until the
+    returned event is set."""
     held = threading.Event()
+    server.reset()
+    server.answers[("GET", "/v1/models")] = Answer(body={"data": [{"id": "stub"}]})
+    server.answers[("POST", "/v1/completions")] = [completions()] * answered + \
+        [completions(stall=held)]
+    return held
+
+
+def test_runs_killed_with_sigkill_in_a_loop_resume_to_the_uninterrupted_output(
+        llamax, cli_env, tmp_path, engine_server):
+    lines = [f"Line {i}: the museum opens at {i % 12 + 1} o'clock." for i in range(300)]
+    (tmp_path / "doc.txt").write_text("\n".join(lines) + "\n")
+    memory = tmp_path / "memory.sqlite3"
+    args = ["translate", "--from", "en", "--to", "fr", "--api-base", engine_server.url,
+            "--memory", str(memory), "doc.txt", "-o", "doc.fr.txt"]
+    engine_server.answers[("POST", "/v1/completions")] = completions()
+    reference = llamax(*args[:-1], "reference.txt", "--no-memory", env=ON)
+    assert reference.returncode == 0, reference.stderr
+    for kill in (1, 2, 3):
+        # Each run gets 70 answers, then the engine holds: at least one more batch of 64 is
+        # committed (the memory's batch), and the run is killed while it waits for more.
+        held = hold_after(engine_server, 70)
+        child = subprocess.Popen([sys.executable, "-m", "llamax_cli", *args],
+                                 env={**cli_env, **ON}, cwd=tmp_path,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        watchdog = threading.Timer(120, child.kill)  # never a hang: the wait below ends
+        watchdog.start()
+        while committed(memory) < 64 * kill and child.poll() is None:
+            time.sleep(0.05)  # polls a count: the kill point is set by it, not by a clock
+        watchdog.cancel()
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        held.set()
+        assert child.returncode == -signal.SIGKILL
+        assert integrity(memory) == "ok"
+        assert not (tmp_path / "doc.fr.txt").exists()  # nothing half-written in its place
     engine_server.reset()
     engine_server.answers[("GET", "/v1/models")] = Answer(body={"data": [{"id": "stub"}]})
-    engine_server.answers[("POST", "/v1/completions")] = [completions()] * 90 + \
-        [completions(stall=held)]
-    child = subprocess.Popen([sys.executable, "-m", "llamax_cli", *args, "--json"],
-                             env={**cli_env, **ON}, cwd=tmp_path, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL)
-    watchdog = threading.Timer(120, child.kill)  # never a hang: the reads below end
-    watchdog.start()
-    seen = [json.loads(child.stdout.readline() or "null") for _ in range(64)]
-    watchdog.cancel()
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
-    held.set()
-    assert child.returncode == -signal.SIGKILL
-    assert all(r is not None and r["status"] == "ok" for r in seen), seen
     engine_server.answers[("POST", "/v1/completions")] = completions()
-    calls = len(engine_server.requests)
     resumed = llamax(*args, env=ON)
     assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout == reference.stdout  # byte for byte an uninterrupted run's output
-    redone = sum(path == "/v1/completions" for _, path, _, _ in engine_server.requests[calls:])
-    assert redone <= 100 - 64  # the 64 units seen finished were kept (64 entries: a commit)
+    # byte for byte an uninterrupted run's output, and no killed run's temporary file left
+    assert (tmp_path / "doc.fr.txt").read_bytes() == (tmp_path / "reference.txt").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".doc.fr.")) == []
+    redone = engine_server.paths().count("/v1/completions")
+    assert redone <= 300 - 3 * 64  # what the killed runs committed was not asked again
+    assert integrity(memory) == "ok" and committed(memory) == 300

@@ -60,6 +60,21 @@ def test_atomic_output_appears_only_on_commit(tmp_path):
     assert os.listdir(tmp_path) == ["out.txt"]
 
 
+def test_a_killed_writers_leftover_is_removed_a_live_ones_kept(tmp_path):
+    # kill -9 runs no handler: its temporary file stays until the next writer of that file.
+    dead = tmp_path / ".out.txt.999999999.x1y2.part"  # above any pid_max: nobody's
+    live = tmp_path / f".out.txt.{os.getpid()}.a1b2.part"
+    other = tmp_path / ".out.txt.notes"
+    for path in (dead, live, other):
+        path.write_text("partial")
+    out = AtomicOutput(tmp_path / "out.txt")
+    out.write("done\n")
+    out.commit()
+    assert not dead.exists() and live.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".out.txt.notes", live.name, "out.txt"])
+
+
 def test_atomic_output_abort_leaves_an_existing_file_untouched(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("precious")

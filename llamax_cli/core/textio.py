@@ -10,6 +10,7 @@ place only when the translation is complete.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import shutil
@@ -190,6 +191,33 @@ class OutputError(LlamaxError):
     """An output file could not be written: that one output is lost, not the others."""
 
 
+def _remove_dead_parts(final: Path) -> None:
+    """Remove the temporary files of earlier writers of `final` that were killed (SIGKILL,
+    power loss: no handler ran). Another live process's file is left alone."""
+    prefix = f".{final.name}."
+    try:
+        leftovers = [p for p in final.parent.iterdir()
+                     if p.name.startswith(prefix) and p.name.endswith(".part")]
+    except OSError:
+        return
+    for part in leftovers:
+        pid = part.name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            part.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
+
+
 class AtomicOutput:
     """A text file that replaces its target only on commit().
 
@@ -220,8 +248,10 @@ class AtomicOutput:
             return
         self._final = Path(os.path.realpath(self.target))
         parent = self._final.parent
-        try:
-            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{self._final.name}.", suffix=".part")
+        _remove_dead_parts(self._final)
+        try:  # the pid in the name lets a later run tell a dead writer's leftover (kill -9)
+            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{self._final.name}.{os.getpid()}.",
+                                       suffix=".part")
         except OSError as exc:
             if not parent.is_dir():
                 why = "is not a folder" if parent.exists() else "does not exist"
