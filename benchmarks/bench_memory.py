@@ -3,6 +3,7 @@
     python benchmarks/bench_memory.py --model M [--rounds 3] [--units 2000] [--edited 20]
                                       [--cached-lines 100000] [--target-lines 200]
                                       [--only edit,cached,overhead,targets]
+                                      [--stand-in-ms MS] [--max-tokens 16]
 
 - edit: a document of --units lines, translated into a fresh memory, then again after
   --edited of its lines were changed: the second run's time as a share of the first's.
@@ -12,21 +13,30 @@
   alternating: the memory's cost on a run with no hits.
 - targets: `--to fr,de,sw,yo` on --target-lines lines against four runs, one per target.
 Every round runs each configuration once, in alternation; reported: medians over rounds.
-`--max-tokens 16` everywhere, so that the test model's rambling does not decide the time.
+`--max-tokens 16` by default, so that the test model's rambling does not decide the time.
+
+--stand-in-ms MS runs `edit` and `overhead` against a local OpenAI-compatible stand-in
+(`--api-base`) that answers every unit `ok` after MS milliseconds, 8 at a time, instead of
+the model: a base model's units mostly need a look and are redone by design, so only an
+engine whose answers pass the checks shows what the memory saves.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.server
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 TOKENS = ["--max-tokens", "16"]
+ENGINE: list[str] = []  # ["--api-base", URL] while a stand-in serves
 SENTENCES = ["The museum opens at {n} in the morning.", "Children under {n} enter for free.",
              "The train to the coast leaves every {n} minutes.",
              "Please keep your ticket until the end of the trip number {n}."]
@@ -46,7 +56,7 @@ def run(model: str, workdir: Path, *args: str, memory: Path | None) -> float:
     flags = ["--memory", str(memory)] if memory else ["--no-memory"]
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "llamax_cli", "translate", "--from", "en", *TOKENS,
-                    *flags, "-q", *args], cwd=workdir, env=env, check=False,
+                    *ENGINE, *flags, "-q", *args], cwd=workdir, env=env, check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
@@ -78,7 +88,8 @@ def bench_cached(model, work, rounds, lines) -> None:
     (work / "big.txt").write_text(text)
     settings = config.engine_settings()
     context = context_key(model_identity(model, settings),
-                          Options(16, Sampling(0.0, 0), False, settings.get("beams") or 1, 0,
+                          Options(int(TOKENS[1]), Sampling(0.0, 0), False,
+                                  settings.get("beams") or 1, 0,
                                   False, None))
     memory = Memory(work / "cached.db")
     en, fr = resolve("en"), resolve("fr")
@@ -116,6 +127,46 @@ def bench_targets(model, work, rounds, lines) -> None:
           f"({b / a:.2f}x)")
 
 
+class StandIn(http.server.ThreadingHTTPServer):
+    """An OpenAI-compatible engine that answers every completion after a fixed delay."""
+
+    daemon_threads = True
+
+    def __init__(self, delay_s: float):
+        self.delay_s = delay_s
+        super().__init__(("127.0.0.1", 0), _Answers)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class _Answers(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, body: bytes, kind: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._send(json.dumps({"data": [{"id": "stand-in", "max_model_len": 4096}]}).encode(),
+                   "application/json")
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(self.server.delay_s)
+        events = [{"choices": [{"text": "Une phrase traduite.", "finish_reason": "stop"}]}]
+        body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+        self._send(body.encode(), "text/event-stream")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True)
@@ -125,16 +176,24 @@ def main() -> int:
     parser.add_argument("--cached-lines", type=int, default=100_000)
     parser.add_argument("--target-lines", type=int, default=200)
     parser.add_argument("--only", default="edit,cached,overhead,targets")
+    parser.add_argument("--stand-in-ms", type=float, default=None)
+    parser.add_argument("--max-tokens", type=int, default=16)
     args = parser.parse_args()
+    TOKENS[1] = str(args.max_tokens)
+    stand_in = StandIn(args.stand_in_ms / 1000) if args.stand_in_ms is not None else None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         only = args.only.split(",")
+        if stand_in is not None:
+            ENGINE[:] = ["--api-base", stand_in.url, "--remote-parallel", "8"]
+            print(f"engine: a stand-in answering ok after {args.stand_in_ms:g} ms, 8 at a time")
         if "edit" in only:
             bench_edit(args.model, work, args.rounds, args.units, args.edited)
-        if "cached" in only:
-            bench_cached(args.model, work, args.rounds, args.cached_lines)
         if "overhead" in only:
             bench_overhead(args.model, work, args.rounds, args.units)
+        ENGINE.clear()
+        if "cached" in only:
+            bench_cached(args.model, work, args.rounds, args.cached_lines)
         if "targets" in only:
             bench_targets(args.model, work, args.rounds, args.target_lines)
     return 0

@@ -161,3 +161,57 @@ def test_closing_one_stream_stops_only_that_translation():
         one.close(wait=WAIT)
         assert list(one) in (["a"], [])  # what came before the close, and nothing after
         assert list(two) == ["x"]
+
+
+# -- Lookahead: the next inputs' translations start while one is written --------------------
+
+def lookahead(sizes, log):
+    def start(i):
+        log.append(i)
+        return [targets.Stream(lambda cancel, i=i: iter([f"input {i}"]))]
+    return targets.Lookahead(len(sizes), lambda i: sizes[i], start)
+
+
+def test_lookahead_starts_what_fits_after_the_input_taken_in_order():
+    log = []
+    ahead = lookahead([1] * 40, log)
+    assert [list(s) for s in ahead.take(0)] == [["input 0"]]
+    assert log == list(range(targets.AHEAD_STREAMS + 1))  # input 0 first, then 32 ahead
+    assert [list(s) for s in ahead.take(1)] == [["input 1"]]
+    assert log[-1] == targets.AHEAD_STREAMS + 1  # one taken, one more started
+    for i in range(2, 40):
+        assert [list(s) for s in ahead.take(i)] == [[f"input {i}"]]
+    assert sorted(log) == list(range(40))  # each started once
+
+
+def test_lookahead_keeps_to_its_budget_of_units():
+    log = []
+    ahead = lookahead([10, 200, 100, 5, targets.AHEAD_UNITS + 1, 1], log)
+    ahead.take(0)
+    assert log == [0, 1]  # 200 fit; 200 + 100 do not
+    ahead.take(1)
+    assert log == [0, 1, 2, 3]  # 100 + 5 fit; the next alone is over the budget
+    ahead.take(2)
+    ahead.take(3)
+    assert log == [0, 1, 2, 3]
+    ahead.take(4)  # its own turn: it starts then, with what fits after it
+    assert log == [0, 1, 2, 3, 4, 5]
+
+
+def test_closing_a_lookahead_stops_what_was_not_taken():
+    streams = []
+
+    def start(i):
+        def endless(cancel):
+            while not cancel.wait(0.01):
+                yield "more"
+        streams.append(targets.Stream(endless))
+        return streams[-1:]
+
+    ahead = targets.Lookahead(3, lambda i: 1, start)
+    assert next(iter(ahead.take(0)[0])) == "more"
+    ahead.close()
+    assert len(streams) == 3
+    assert not streams[0].cancel.is_set()  # taken: its reader closes it
+    assert all(stream.cancel.is_set() for stream in streams[1:])
+    streams[0].close()

@@ -420,3 +420,60 @@ def test_dry_run_prints_every_targets_prompts(capfd):
     out, err = capfd.readouterr()
     assert out == "".join(prompt.build(EN, tgt, "Good morning.") + "\n\n" for tgt in (FR, DE))
     assert err == "==> fr <==\n==> de <==\n"
+
+
+# -- several inputs -----------------------------------------------------------------------------
+
+class FilesEngine:
+    """An engine in-process that counts the documents being translated at once; each waits
+    (up to WAIT seconds, never when the inputs run side by side) until `expect` have come."""
+
+    WAIT = 20
+    n_ctx = 2048
+
+    def __init__(self, expect: int):
+        self.expect, self.now, self.most = expect, 0, 0
+        self.changed = threading.Condition()
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+    def generate(self, requests, sampling, cancel=None):
+        with self.changed:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.most >= self.expect, timeout=self.WAIT)
+        try:
+            for done, request in enumerate(requests):
+                source = request.prompt.rsplit("\n", 3)[-2]  # the unit, as the template puts it
+                yield Event(done, f"[fr] {source}", done=True, finish_reason="stop",
+                            n_prompt_tokens=9, n_tokens=1)
+        finally:
+            with self.changed:
+                self.now -= 1
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_units_of_several_files_share_the_engine_at_once(monkeypatch, tmp_path, capfd,
+                                                             as_json):
+    # 12 one-line files: their translations run together (cli/targets.py Lookahead), and each
+    # output is still its own input's, written whole and in order.
+    engine = FilesEngine(expect=12)
+    monkeypatch.setattr(translate_job, "open_engine", lambda model, settings, **kw: engine)
+    names = [f"f{i:02}.txt" for i in range(12)]
+    for i, name in enumerate(names):
+        (tmp_path / name).write_text(f"Sentence number {i} is here.\n")
+    if as_json:
+        run(files=names, to="fr", from_="en", no_server=True, as_json=True)
+        records = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+        assert [r["file"] for r in records] == names
+    else:
+        run(files=names, to="fr", from_="en", no_server=True, out_dir=Path("out"))
+        for i, name in enumerate(names):
+            assert (tmp_path / "out" / name).read_text().startswith("[fr] ")
+            assert f"number {i} " in (tmp_path / "out" / name).read_text()
+    assert engine.most == 12

@@ -9,6 +9,9 @@ de`): which targets, and how their translations of one input run side by side.
   come back to the calling thread one target after the other: the first as they are made,
   the others held until their turn, so that each output is written whole and in order, and
   nothing but the calling thread writes (stdout, notes, the closing tally).
+- Across inputs, the same: while one input is written, the translations of the next ones are
+  already running (Lookahead), within a budget of units and threads, so that 50 one-line
+  files fill the batch as one 50-line file does.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from llamax_cli.core.languages import Language
 # threads to let go of the engine before it is closed under them (a local engine lets go
 # within one step; a request to a server may not notice before its next line).
 _JOIN_SECONDS = 2.0
+# What Lookahead starts ahead of the input being written: units (their pieces wait in memory
+# until their turn), and translations (a thread each).
+AHEAD_UNITS = 256
+AHEAD_STREAMS = 32
 
 
 def wanted(flags: Union[str, Sequence[str], None]) -> list[Language]:
@@ -153,3 +160,40 @@ def side_by_side(makers: Sequence[Maker]) -> Iterator[list]:
         deadline = time.monotonic() + _JOIN_SECONDS
         for stream in streams:
             stream.close(wait=deadline - time.monotonic())
+
+
+class Lookahead:
+    """The translations of inputs 0 .. n-1, each as one Stream per target, started ahead of
+    the input being written: `take(i)` starts what fits after input i (at most AHEAD_UNITS
+    units and AHEAD_STREAMS translations beyond it) and returns input i's streams."""
+
+    def __init__(self, n: int, units: Callable[[int], int], start: Callable[[int], list]):
+        self._n, self._units, self._start = n, units, start
+        self._started: dict[int, list[Stream]] = {}
+        self._next = 0
+
+    def take(self, i: int) -> list[Stream]:
+        mine = self._started.pop(i, None)
+        if mine is None:  # not started yet: it goes first, then what follows it
+            mine = self._start(i)
+            self._next = max(self._next, i + 1)
+        while self._next < self._n and self._fits(self._next):
+            self._started[self._next] = self._start(self._next)
+            self._next += 1
+        return mine
+
+    def _fits(self, j: int) -> bool:
+        units = sum(self._units(k) for k in self._started) + self._units(j)
+        streams = sum(len(s) for s in self._started.values())
+        return units <= AHEAD_UNITS and streams < AHEAD_STREAMS
+
+    def close(self) -> None:
+        """Stop every translation started ahead and not taken (an error, Ctrl-C)."""
+        streams = [stream for group in self._started.values() for stream in group]
+        self._started.clear()
+        for stream in streams:
+            stream.cancel.set()
+        deadline = time.monotonic() + _JOIN_SECONDS
+        for stream in streams:
+            stream.close(wait=deadline - time.monotonic())
+

@@ -15,6 +15,7 @@ to its own file or as its own block on stdout (a `==> fr <==` line on stderr bef
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import json
 import sys
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, TextIO, Union
 
-from llamax_cli.cli import outputs, targets
+from llamax_cli.cli import outputs, records, targets
 from llamax_cli.cli.sources import Task, prepare, read_sources
 from llamax_cli.cli.streams import (
     download_question,
@@ -189,13 +190,44 @@ def _translate_all(job: TranslateJob, tasks: list[Task], tgts: list[Language], s
             todo = [task for tgt in tgts for task in tasks if task.needs_engine(tgt)]
             if todo:
                 translator = _remote(job, settings, note) or _local(job, settings, todo, note)
-            for task in tasks:
-                _task_to_its_outputs(task, tgts, translator, settings, job, note, tally,
-                                     glossary)
+            ahead = _lookahead(job, tasks, tgts, translator, settings, glossary)
+            try:
+                for i, task in enumerate(tasks):
+                    _task_to_its_outputs(task, tgts, translator, settings, job, note, tally,
+                                         glossary, ahead.take(i) if ahead else None)
+            finally:
+                if ahead:
+                    ahead.close()
     finally:
         if translator is not None:
             translator.close()
     return tally
+
+
+def _options(job: TranslateJob, settings: dict, glossary, live: bool) -> pipeline.Options:
+    return pipeline.Options(job.max_tokens, Sampling(job.temperature, job.seed), live,
+                            settings["beams"], job.alternatives,
+                            config.value("check_language") is not False, glossary)
+
+
+def _lookahead(job: TranslateJob, tasks: list[Task], tgts: list[Language], translator,
+               settings: dict, glossary) -> Optional[targets.Lookahead]:
+    """Several inputs through the local engine: the next inputs' translations start while one
+    is written, so that their units share the batch (cli/targets.py). Not on a terminal,
+    where the first target's text streams as it is made (its translation runs in this
+    thread), nor through a server, whose queue is the server's to fill."""
+    if len(tasks) < 2 or not isinstance(translator, Translator) or (
+            not (job.output or job.out_dir or job.in_place or job.as_json)
+            and sys.stdout.isatty()):
+        return None
+    options = _options(job, settings, glossary, live=False)
+
+    def start(i: int) -> list[targets.Stream]:
+        lanes = [_Lane(tgt, None, options, len(tgts) > 1) for tgt in tgts]
+        return [targets.Stream(functools.partial(_pieces, tasks[i], lane, translator))
+                for lane in lanes]
+
+    return targets.Lookahead(len(tasks), lambda i: len(tasks[i].doc.units) * len(tgts), start)
 
 
 def _local(job: TranslateJob, settings: dict, todo: list[Task], note) -> Translator:
@@ -223,28 +255,33 @@ class _Lane:
 
 
 def _task_to_its_outputs(task: Task, tgts: list[Language], translator, settings: dict,
-                         job: TranslateJob, note, tally: _Tally, glossary) -> None:
+                         job: TranslateJob, note, tally: _Tally, glossary,
+                         started: Optional[list[targets.Stream]] = None) -> None:
     """Translate one input into each target's output file (or stdout), all targets at once so
-    that their units share the engine's batch; each output is open only meanwhile, written
-    whole in the order of the targets and committed as soon as it is done. An output that
-    cannot be written is named at the end, and the others are still written."""
+    that their units share the engine's batch (or take the translations Lookahead `started`,
+    one per target); each output is open only meanwhile, written whole in the order of the
+    targets and committed as soon as it is done. An output that cannot be written is named at
+    the end, and the others are still written."""
     lanes: list[_Lane] = []
-    check_language = config.value("check_language") is not False
+    kept: list[targets.Stream] = []
     try:
-        for tgt in tgts:
+        for k, tgt in enumerate(tgts):
             try:
                 sink = outputs.open_output(job, task.source, tgt.code, len(tgts) > 1)
             except OutputError as exc:
                 tally.failed_outputs.append(str(exc))
+                if started:
+                    started[k].close()
                 continue
             # On a terminal only the first block streams live: the others wait their turn.
             live = sink is None and not job.as_json and not lanes and sys.stdout.isatty()
-            options = pipeline.Options(job.max_tokens, Sampling(job.temperature, job.seed),
-                                       live, settings["beams"], job.alternatives,
-                                       check_language, glossary)
-            lanes.append(_Lane(tgt, sink, options, len(tgts) > 1))
+            lanes.append(_Lane(tgt, sink, _options(job, settings, glossary, live),
+                               len(tgts) > 1))
+            if started:
+                kept.append(started[k])
         makers = [functools.partial(_pieces, task, lane, translator) for lane in lanes]
-        with targets.side_by_side(makers) as streams:
+        with (contextlib.nullcontext(kept) if started else targets.side_by_side(makers)) \
+                as streams:
             for lane, pieces in zip(lanes, streams):
                 try:
                     _run_task(task, lane, pieces, job, note, tally)
@@ -254,6 +291,8 @@ def _task_to_its_outputs(task: Task, tgts: list[Language], translator, settings:
                     tally.failed_outputs.append(str(exc))
                     getattr(pieces, "close", lambda: None)()  # this target's work is lost
     finally:
+        for stream in kept:  # ended, or to stop now (an error, Ctrl-C)
+            stream.close()
         for lane in lanes:
             if lane.sink:
                 lane.sink.abort()  # a no-op once committed
@@ -307,7 +346,7 @@ def _run_task(task: Task, lane: _Lane, pieces: targets.Pieces, job: TranslateJob
     if lane.several and lane.sink is None and not job.as_json and not job.quiet:
         targets.announce(tgt.code, task.source.label if len(job.files) > 1 else None)
     if job.as_json and not task.doc.units:  # still one record: a reader of the JSON sees the input
-        out.write(_no_text_record(task, lane) + "\n")
+        out.write(records.no_text(task, lane.tgt, lane.several) + "\n")
         return
     on_screen = out is sys.stdout  # a terminal's line is followed for warnings (cli/streams.py)
     label = task.source.label
@@ -322,53 +361,13 @@ def _run_task(task: Task, lane: _Lane, pieces: targets.Pieces, job: TranslateJob
                 if piece.status not in ("ok", "same-language"):
                     note(f"{label}:{piece.line}: {tag}{', '.join(statuses)}: {piece.note}")
                 if job.as_json:
-                    out.write(_json_record(task, lane, piece) + "\n")
+                    out.write(records.unit(task, lane.tgt, lane.several, piece) + "\n")
                     out.flush()
             elif isinstance(piece, pipeline.Retract):
                 erase_on_terminal(out, piece.text)
             elif not job.as_json:
                 out.write(for_screen(piece) if on_screen else piece)
                 out.flush()
-
-
-def _no_text_record(task: Task, lane: _Lane) -> str:
-    text, tgt = task.source.text, lane.tgt
-    return json.dumps({
-        "file": task.source.label, "index": None, "line": 1, "source": text, "translation": text,
-        "source_language": task.src.code if task.src else None, "confidence": None,
-        "target_language": tgt.code, "status": "no-text",
-        "note": "nothing to translate (no words outside code, numbers and symbols)",
-        # the keys of every other record (_json_record), with what is true of no work at all
-        "attempts": 0, "prompt_tokens": 0, "tokens": 0, "seconds": 0.0,
-        "score": None, "alternatives": [], "memory": None,
-        **({"to": tgt.code} if lane.several else {})},
-        ensure_ascii=False)
-
-
-def _json_record(task: Task, lane: _Lane, result: pipeline.UnitResult) -> str:
-    cut, tgt = result.alternatives_truncated, lane.tgt
-    record = {
-        "file": task.source.label, "index": result.index, "line": result.line,
-        "source": result.source, "translation": result.translation,
-        "source_language": result.source_language or (task.src or tgt).code,
-        "confidence": task.detection.confidence if task.detection else None,
-        "target_language": tgt.code, "status": result.status, "note": result.note,
-        "attempts": result.attempts,
-        "prompt_tokens": result.prompt_tokens, "tokens": result.tokens,
-        "seconds": result.seconds,
-        # Every record has every key, whatever path its unit took (null or empty where
-        # absent): beam search's score, and the other hypotheses (service/alternatives.py).
-        "score": None if result.score is None else round(result.score, 4),
-        "alternatives": [{"translation": text, "score": score,
-                          "truncated": k < len(cut) and bool(cut[k])}
-                         for k, (text, score) in enumerate(result.alternatives)],
-        # From the translation memory: "hit" (made before), "imported" (a TMX entry); null:
-        # translated in this run.
-        "memory": result.memory,
-    }
-    if lane.several:  # which target, among several (one target's records are as they were)
-        record["to"] = tgt.code
-    return json.dumps(record, ensure_ascii=False)
 
 
 def _print_prompts(tasks: list[Task], tgts: list[Language], job: TranslateJob) -> None:
