@@ -39,27 +39,54 @@ def test_end_of_generation_tokens(native):
 def test_ensure_prefix_decodes_only_what_the_prefix_sequence_lacks(native):
     first = native.tokenize("Below is an instruction that describes a task.")
     more = native.tokenize(" Translate the following sentences.", add_special=False)
-    assert native.ensure_prefix(first) == first
-    assert native.prefix_decoded == len(first)
-    assert native.ensure_prefix(first + more) == first + more
+    home = native.ensure_prefix(first)
+    assert home in native.prefixes and native.prefix_decoded == len(first)
+    assert native.ensure_prefix(first + more) == home  # it extends what that one holds
     assert native.prefix_decoded == len(more)
-    assert native.prefix_tokens == first + more
-    assert pos_max(native, native.prefix_seq) == len(first + more) - 1
-    # Under 4 tokens is no prefix worth keeping: the sequence is emptied.
-    assert native.ensure_prefix(first[:3]) == []
-    assert native.prefix_tokens == [] and pos_max(native, native.prefix_seq) == -1
+    assert native.prefix_tokens == first + more == native.prefixes[home]
+    assert pos_max(native, home) == len(first + more) - 1
+    assert native.ensure_prefix(first + more) == home and native.prefix_decoded == 0
+    # Under 4 tokens is no prefix worth keeping: nothing is decoded, nothing is dropped.
+    assert native.ensure_prefix(first[:3]) is None
+    assert native.prefix_tokens == [] and pos_max(native, home) == len(first + more) - 1
+
+
+def test_prefixes_of_several_targets_are_kept_side_by_side(gemma_path):
+    # One per target language: requests into French and German, interleaved, evaluate each
+    # template once; past the room for them, the least recently used one is replaced.
+    with LlamaEngine(gemma_path, n_ctx=256, n_parallel=2, n_gpu_layers=0) as engine:
+        native = engine.native
+        assert len(native.prefixes) == 8 and min(native.prefixes) == native.prefix_seq == 2
+        stem = "Translate the following sentences from English to"
+        templates = [native.tokenize(f"{stem} {lang}.") for lang in
+                     ("French", "German", "Swahili", "Yoruba", "Hausa", "Zulu", "Thai", "Lao",
+                      "Khmer")]
+        homes = [native.ensure_prefix(t) for t in templates[:2]]
+        assert len(set(homes)) == 2
+        for _ in range(3):
+            assert [native.ensure_prefix(t) for t in templates[:2]] == homes
+            assert native.prefix_decoded == 0
+        for t in templates[2:8]:
+            native.ensure_prefix(t)
+        assert sorted(map(len, native.prefixes.values())) == sorted(map(len, templates[:8]))
+        native.ensure_prefix(templates[0])  # used again: French is not the oldest now
+        khmer = native.ensure_prefix(templates[8])
+        assert khmer == homes[1]  # German's sequence, the least recently used
+        assert native.prefixes[khmer] == templates[8]
+        assert pos_max(native, khmer) == len(templates[8]) - 1
+        assert native.prefix_decoded < len(templates[8])  # only from where they differ
 
 
 def test_copy_and_forget_a_sequences_cells(native):
     prefix = native.tokenize("Below is an instruction that describes a task.")
-    native.ensure_prefix(prefix)
-    native.copy(native.prefix_seq, 0)
+    home = native.ensure_prefix(prefix)
+    native.copy(home, 0)
     assert pos_max(native, 0) == len(prefix) - 1
     native.forget(0, 2)
     assert pos_max(native, 0) == 1
     native.forget(0)
     assert pos_max(native, 0) == -1
-    assert pos_max(native, native.prefix_seq) == len(prefix) - 1  # its own cells stay
+    assert pos_max(native, home) == len(prefix) - 1  # its own cells stay
 
 
 def test_put_and_decode_give_one_logits_row_per_output(native):

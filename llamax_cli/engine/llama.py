@@ -96,6 +96,9 @@ def check_gguf(path: Path) -> None:
         raise LlamaxError(f"{path} is not a GGUF model file")
 
 
+PREFIXES = 8  # prompt prefixes kept at once in the shared KV cache (native.py)
+
+
 class LlamaEngine:
     """One model and one context, kept for the whole run so the prompt prefix is reused."""
 
@@ -126,12 +129,20 @@ class LlamaEngine:
         started = time.perf_counter()
         model = self._load_model(lib, path, n_gpu_layers)
         threads = n_threads or default_threads()
-        cparams = self._context_params(lib, model, n_ctx, n_parallel, n_batch, threads, kv_cache)
+        # Shared prompt prefixes: one per target language of a run into several, in the one
+        # shared KV cache (each costs only its own few cells there); with a KV stream per
+        # sequence (--deterministic) every sequence costs a whole stream, so only one.
+        n_prefixes = PREFIXES if self.plan.unified_kv else 1
+        cparams = self._context_params(lib, model, n_ctx, n_parallel, n_batch, threads, kv_cache,
+                                       n_prefixes)
         ctx = self._create_context(lib, model, cparams, n_parallel)
-        # The slots are sequences 0 .. n_parallel - 1; the shared prompt prefix is the next.
-        self.native = Native(lib, model, ctx, n_batch=n_batch, prefix_seq=n_parallel)
+        # The slots are sequences 0 .. n_parallel - 1; the shared prompt prefixes follow.
+        self.native = Native(lib, model, ctx, n_batch=n_batch, prefix_seq=n_parallel,
+                             n_prefixes=n_prefixes)
         self.n_vocab = self.native.n_vocab
-        self.n_ctx = lib.llama_n_ctx(ctx) // cparams.n_seq_max  # per sequence
+        # per sequence: the context was sized for the slots and one prefix (_context_params)
+        self.n_ctx = lib.llama_n_ctx(ctx) // (n_parallel + 1 if self.plan.unified_kv
+                                              else cparams.n_seq_max)
         self.load_seconds = time.perf_counter() - started
         self.n_threads = threads
         self.n_gpu_layers = n_gpu_layers
@@ -170,7 +181,7 @@ class LlamaEngine:
         return ctx
 
     def _context_params(self, lib, model, n_ctx: int, n_parallel: int, n_batch: int,
-                        threads: int, kv_cache: str):
+                        threads: int, kv_cache: str, n_prefixes: int = 1):
         n_ctx_train = lib.llama_model_n_ctx_train(model)
         cparams = lib.llama_context_default_params()
         per_sequence = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
@@ -179,9 +190,11 @@ class LlamaEngine:
         # prefix copy only tags cells. Deterministic: each in its own KV stream, so its cells
         # sit in the same order whatever runs beside it (a shared cache interleaves them, and
         # attention sums come out different in the last bits).
-        cparams.n_seq_max = n_parallel + 1
+        cparams.n_seq_max = n_parallel + n_prefixes
         cparams.kv_unified = self.plan.unified_kv
-        cparams.n_ctx = per_sequence * cparams.n_seq_max
+        # Shared: room for the slots and one prefix, the other prefixes being a few cells.
+        cparams.n_ctx = per_sequence * (n_parallel + 1 if self.plan.unified_kv
+                                        else cparams.n_seq_max)
         cparams.n_batch = cparams.n_ubatch = n_batch
         cparams.n_threads = cparams.n_threads_batch = threads
         cparams.no_perf = True

@@ -21,10 +21,12 @@ _PIECE_BYTES = 256  # longer than any token's text in the vocabularies we load
 class Native:
     """The context, memory, vocabulary, batch and prefix cache of one model.
 
-    Sequences: 0 .. prefix_seq - 1 are the parallel slots; `prefix_seq` holds the prompt
-    prefix that requests share (`prefix_tokens`), decoded once by `ensure_prefix`."""
+    Sequences: 0 .. prefix_seq - 1 are the parallel slots; `prefix_seq` onwards, `n_prefixes`
+    of them, hold the prompt prefixes that requests share, each decoded once by
+    `ensure_prefix`: one per target language of a run into several, so that their requests,
+    interleaved in the batch, do not evaluate their template again and again."""
 
-    def __init__(self, lib, model, ctx, *, n_batch: int, prefix_seq: int):
+    def __init__(self, lib, model, ctx, *, n_batch: int, prefix_seq: int, n_prefixes: int = 1):
         self.lib = lib
         self.model = model
         self.ctx = ctx
@@ -34,7 +36,9 @@ class Native:
         self.n_batch = n_batch
         self.batch = lib.llama_batch_init(n_batch, 0, 1)
         self.prefix_seq = prefix_seq
-        self.prefix_tokens: list[int] = []
+        # What each prefix sequence holds, least recently used first.
+        self.prefixes: dict[int, list[int]] = {prefix_seq + k: [] for k in range(n_prefixes)}
+        self.prefix_tokens: list[int] = []  # what the last ensure_prefix asked for
         self.prefix_decoded = 0  # tokens the last call had to decode into the prefix
         # What each slot's KV stream holds from its last request: its shared prefix is kept,
         # so a reused slot needs no copy of the prefix stream (a copy moves the whole stream,
@@ -78,35 +82,52 @@ class Native:
         """Drop `seq`'s cells from position `start` on (-1: all of them)."""
         self.lib.llama_memory_seq_rm(self.memory, seq, start, -1)
 
-    def copy(self, source: int, target: int) -> None:
-        """Tag every cell of `source` as `target`'s too (no data moves in a shared cache)."""
-        self.lib.llama_memory_seq_cp(self.memory, source, target, -1, -1)
+    def copy(self, source: int, target: int, start: int = -1, end: int = -1) -> None:
+        """Tag the cells of `source` (positions start .. end - 1; -1: from the first, to the
+        last) as `target`'s too (no data moves in a shared cache)."""
+        self.lib.llama_memory_seq_cp(self.memory, source, target, start, end)
 
-    def ensure_prefix(self, prefix: list[int]) -> list[int]:
-        """Make the prefix sequence hold `prefix`, decoding only what it does not hold yet.
-
-        Between calls this is plain prompt caching: consecutive prompts that share the
-        template reuse its KV cells."""
+    def ensure_prefix(self, prefix: list[int]) -> int | None:
+        """The prefix sequence that holds `prefix` (None for fewer than 4 tokens: nothing
+        worth sharing), decoding only what no prefix sequence holds yet: the one that agrees
+        with it longest is extended when `prefix` starts with all it holds; otherwise what
+        agrees is copied (cells tagged, not computed) into an empty sequence, or else into the
+        least recently used one, and the rest decoded there. Between calls this is plain
+        prompt caching."""
         if len(prefix) < 4:
-            prefix = []
-        keep = 0
-        for a, b in zip(self.prefix_tokens, prefix):
-            if a != b:
-                break
-            keep += 1
-        self.forget(self.prefix_seq, keep)
-        self.prefix_tokens = self.prefix_tokens[:keep]
-        self.prefix_decoded = len(prefix) - keep
-        for start in range(keep, len(prefix), self.n_batch):
+            self.prefix_tokens, self.prefix_decoded = [], 0
+            return None
+        best, agree = max(((seq, _agreement(held, prefix)) for seq, held in
+                           reversed(self.prefixes.items())), key=lambda pair: pair[1])
+        if agree == len(self.prefixes[best]):
+            home = best
+            self.forget(home, agree)
+        else:
+            home = next((seq for seq, held in self.prefixes.items() if not held),
+                        next(iter(self.prefixes)))
+            if home != best:
+                self.forget(home)
+                self.copy(best, home, 0, agree)
+                self.prefixes[home] = self.prefixes[best][:agree]
+            else:
+                self.forget(home, agree)
+        held = self.prefixes.pop(home)
+        del held[agree:]
+        self.prefixes[home] = held  # now the most recently used
+        self.prefix_decoded = len(prefix) - agree
+        for start in range(agree, len(prefix), self.n_batch):
             chunk = prefix[start:start + self.n_batch]
             for i, token in enumerate(chunk):
-                self.put(i, token, start + i, self.prefix_seq, output=False)
+                self.put(i, token, start + i, home, output=False)
             self.batch.n_tokens = len(chunk)
             rc = self.decode()
             if rc != 0:
+                del held[:]
+                self.forget(home)
                 raise LlamaxError(f"llama.cpp failed to decode the prompt (code {rc})")
-            self.prefix_tokens.extend(chunk)
-        return prefix
+            held.extend(chunk)
+        self.prefix_tokens = list(prefix)
+        return home
 
     # -- decoding and sampling -----------------------------------------------------------
 
@@ -164,3 +185,14 @@ class Native:
         self.lib.llama_free(self.ctx)
         self.lib.llama_model_free(self.model)
         self.ctx = self.model = self.memory = self.vocab = None
+
+
+def _agreement(a: list[int], b: list[int]) -> int:
+    """How many tokens the two lists agree on from their start."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+

@@ -192,10 +192,9 @@ class Scheduler(SearchSteps, threading.Thread):
                                             n_prompt_tokens=len(tokens)))
             return
         prefix = self._prefix(waiting, tokens)
-        if len(prefix) < 4:
+        home = native.ensure_prefix(prefix)  # the sequence holding it (None: too short)
+        if home is None:
             prefix = []
-        if prefix and native.prefix_tokens != prefix:
-            native.ensure_prefix(prefix)
         request = waiting.request
         max_new = max(1, min(request.max_tokens, e.n_ctx - len(tokens)))
         if request.forced is not None:
@@ -207,7 +206,7 @@ class Scheduler(SearchSteps, threading.Thread):
             native.forget(seq)
             native.held[seq] = []
             if prefix:
-                native.copy(native.prefix_seq, seq)
+                native.copy(home, seq)
                 native.held[seq] = list(prefix)
         searching = request.beams > 1 or request.forced is not None
         sampler = None if searching else native.sampler(waiting.client.sampling, request,
