@@ -3,29 +3,13 @@ real OmegaT memory imported and served."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from lxml import etree
 
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.service.memory import IMPORTED, Hit, Memory
 from llamax_cli.service.memory_tmx import export_tmx, import_tmx
-
-DATA = Path(__file__).parent / "data"
-OMEGAT = DATA / "omegat-calc-guide-preface.pt-BR.tmx"
-
-
-@pytest.fixture
-def notes():
-    return []
-
-
-@pytest.fixture
-def mem(tmp_path, notes):
-    opened = Memory(tmp_path / "memory.sqlite3", note=notes.append)
-    yield opened
-    opened.close()
+from test_service_memory import DATA, OMEGAT, mem, notes  # noqa: F401 (fixtures)
 
 
 def test_export_is_valid_tmx14_one_unit_per_source_the_preferred_one(mem, tmp_path, notes):
