@@ -457,6 +457,41 @@ def test_a_plain_completion_whose_client_disconnects_is_cancelled(server_env, tm
     assert code == 0 and "Traceback" not in err, err  # a stop by SIGTERM is a clean exit
 
 
+def test_a_streamed_completion_whose_client_disconnects_is_cancelled(server_env, tmp_path):
+    # Streamed: tokens go out as they come (several in one write when they wait); the
+    # client reads two lines and leaves, and the slot frees at once.
+    srv = Server(server_env, tmp_path, "--parallel", "1", "--ctx", "16384")
+    try:
+        body = json.dumps({"prompt": "1, 2, 3, 4, 5,", "max_tokens": 16000, "temperature": 0,
+                           "stream": True})
+        with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+            sock.sendall((f"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          f"application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+                          ).encode())
+            received = b""
+            while received.count(b"data: ") < 2:
+                chunk = sock.recv(4096)
+                assert chunk, received
+                received += chunk
+            assert b'"text"' in received
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            health = request(srv.url + "/health")[1]
+            if health["active"] == 0 and health["admitted"] == 0:
+                break
+            time.sleep(0.2)
+        assert health["active"] == 0 and health["admitted"] == 0, health
+        streamed = urllib.request.urlopen(urllib.request.Request(
+            srv.url + "/v1/completions", json.dumps({"prompt": "1, 2, 3,", "max_tokens": 4,
+                                                     "temperature": 0, "stream": True}).encode(),
+            {"Content-Type": "application/json"}, method="POST"), timeout=120).read().decode()
+        events = [line[6:] for line in streamed.splitlines() if line.startswith("data: ")]
+        assert events[-1] == "[DONE]" and json.loads(events[-2])["usage"]["completion_tokens"] <= 4
+    finally:
+        code, err = srv.stop()
+    assert code == 0 and "Traceback" not in err, err
+
+
 def test_translated_file_folders_of_killed_servers_are_removed(tmp_path, monkeypatch):
     import tempfile
 

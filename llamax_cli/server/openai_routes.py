@@ -31,7 +31,7 @@ from llamax_cli.server.errors import ApiError, error_response, openai_error
 from llamax_cli.server.lifecycle import CLIENT_GONE, api_error, watch_disconnect
 from llamax_cli.server.request import read_params
 from llamax_cli.server.stream import END as _END
-from llamax_cli.server.stream import hand_over, next_line
+from llamax_cli.server.stream import hand_over
 
 _FINISH = {"eog": "stop", "stop": "stop", "length": "length"}
 
@@ -158,7 +158,7 @@ def add_openai_routes(app, api) -> None:
         except BaseException:
             api.release(cancel)
             raise
-        lines: queue.Queue = queue.Queue(maxsize=256)
+        lines = _Lines(asyncio.get_running_loop(), cancel) if stream else queue.Queue(maxsize=256)
         meta = {"id": f"cmpl-{uuid.uuid4().hex[:24]}", "object": "text_completion",
                 "created": int(time.time()), "model": api.model_name}
         threading.Thread(target=_generate, name="llamax-openai", daemon=True,
@@ -166,7 +166,7 @@ def add_openai_routes(app, api) -> None:
                                meta, stream)).start()
         if stream:
             watcher = asyncio.create_task(watch_disconnect(request, cancel))
-            return StreamingResponse(_sse(lines, cancel, watcher),
+            return StreamingResponse(_sse(lines.queue, cancel, watcher),
                                      media_type="text/event-stream")
         watcher = asyncio.create_task(watch_disconnect(request, cancel))  # it cancels too
         try:
@@ -187,7 +187,10 @@ def _generate(api, prompt, max_tokens, stops, sampling, penalty, cancel, lines, 
     text, reason, usage = [], "stop", {}
 
     def put(item) -> None:
-        hand_over(lines, item, cancel)
+        if isinstance(lines, _Lines):
+            lines.put(item)
+        else:
+            hand_over(lines, item, cancel)
 
     def chunk(piece: str, finish=None) -> None:
         text.append(piece)
@@ -255,17 +258,41 @@ def _last(lines: queue.Queue, cancel: threading.Event) -> dict:
         result = item
 
 
-async def _sse(lines: queue.Queue, cancel, watcher: asyncio.Task):
+class _Lines:
+    """A stream's SSE items, handed from the worker thread straight to the event loop: no
+    thread-pool hop per token (each one woke a thread beside llama.cpp's on the same cores).
+    Once the client is gone, only the end marker still goes through."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, cancel):
+        self.loop, self.cancel = loop, cancel
+        self.queue: asyncio.Queue = asyncio.Queue()  # at most max_tokens items: bounded
+
+    def put(self, item) -> None:
+        if item is not _END and CLIENT_GONE in self.cancel.reasons:
+            return
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: the server has stopped
+            pass
+
+
+def _sse_line(item) -> str:
+    if "error" in item:
+        return f"data: {json.dumps(openai_error(item['status'], item['error']))}\n\n"
+    return f"data: {json.dumps(item, ensure_ascii=False)}\n\n"
+
+
+async def _sse(lines: asyncio.Queue, cancel, watcher: asyncio.Task):
     try:
         while True:
-            item = await run_in_threadpool(next_line, lines, cancel)
-            if item is _END:
-                yield "data: [DONE]\n\n"
+            ready = [await lines.get()]
+            while not lines.empty():  # what came meanwhile goes out in one write
+                ready.append(lines.get_nowait())
+            end = _END in ready
+            text = "".join(_sse_line(item) for item in ready if item is not _END)
+            yield text + ("data: [DONE]\n\n" if end else "")
+            if end:
                 return
-            if "error" in item:
-                yield f"data: {json.dumps(openai_error(item['status'], item['error']))}\n\n"
-                continue
-            yield f"data: {json.dumps(item, ensure_ascii=False)}\n\n"
     finally:
         watcher.cancel()
         cancel.cancel(CLIENT_GONE)  # the stream ended or the client went away: stop generating
