@@ -432,6 +432,17 @@ def test_a_client_that_disconnects_frees_its_slots(server_env, tmp_path):
         srv.stop()
 
 
+def slots_freed(srv) -> None:
+    """Wait (polling /health, up to 120 s) until no slot is active or admitted."""
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        health = request(srv.url + "/health")[1]
+        if health["active"] == 0 and health["admitted"] == 0:
+            break
+        time.sleep(0.2)
+    assert health["active"] == 0 and health["admitted"] == 0, health
+
+
 def test_a_plain_completion_whose_client_disconnects_is_cancelled(server_env, tmp_path):
     # Not streamed: the answer would come whole at the end, so only a watcher can notice the
     # client leaving. Counting on to 16k tokens takes minutes here; the slot frees at once.
@@ -445,13 +456,7 @@ def test_a_plain_completion_whose_client_disconnects_is_cancelled(server_env, tm
             deadline = time.time() + 120
             while request(srv.url + "/health")[1]["active"] == 0 and time.time() < deadline:
                 time.sleep(0.1)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            health = request(srv.url + "/health")[1]
-            if health["active"] == 0 and health["admitted"] == 0:
-                break
-            time.sleep(0.2)
-        assert health["active"] == 0 and health["admitted"] == 0, health
+        slots_freed(srv)
     finally:
         code, err = srv.stop()
     assert code == 0 and "Traceback" not in err, err  # a stop by SIGTERM is a clean exit
@@ -474,13 +479,7 @@ def test_a_streamed_completion_whose_client_disconnects_is_cancelled(server_env,
                 assert chunk, received
                 received += chunk
             assert b'"text"' in received
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            health = request(srv.url + "/health")[1]
-            if health["active"] == 0 and health["admitted"] == 0:
-                break
-            time.sleep(0.2)
-        assert health["active"] == 0 and health["admitted"] == 0, health
+        slots_freed(srv)
         streamed = urllib.request.urlopen(urllib.request.Request(
             srv.url + "/v1/completions", json.dumps({"prompt": "1, 2, 3,", "max_tokens": 4,
                                                      "temperature": 0, "stream": True}).encode(),
