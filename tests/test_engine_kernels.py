@@ -34,9 +34,25 @@ def test_deterministic_keeps_a_users_switch_and_then_caps_the_rows(gemma_path):
     assert probe(gemma_path, "det", GGML_CPU_TILED_MM="1")["max_rows"] == 7
 
 
-def test_fast_kernels_leave_llama_cpp_its_choices(gemma_path):
-    assert probe(gemma_path, "fast") == {"switch": None, "max_rows": None, "unified": True,
+def test_fast_kernels_give_a_mostly_non_k_quant_model_a_kv_stream_per_sequence(gemma_path):
+    # Its weights' kernels do not depend on the batch once the tiled ones are off; flash
+    # attention stays llama.cpp's choice, and no row cap.
+    assert probe(gemma_path, "fast") == {"switch": "0", "max_rows": None, "unified": False,
                                          "flash": None}
+
+
+def test_fast_kernels_keep_one_shared_kv_cache_where_the_weights_depend_on_the_batch(gemma_path):
+    # With the tiled K-quant kernels on, a stream per sequence would buy no invariance.
+    assert probe(gemma_path, "fast", GGML_CPU_TILED_MM="1") == {
+        "switch": "1", "max_rows": None, "unified": True, "flash": None}
+
+
+def test_plan_shares_the_kv_cache_when_the_weights_are_repacked(gemma_path, monkeypatch):
+    monkeypatch.setattr(kernels, "tiled_kernels_on", lambda path: False)
+    assert not kernels.plan(gemma_path, deterministic=False, on_cpu=True, repack=False).unified_kv
+    assert kernels.plan(gemma_path, deterministic=False, on_cpu=True, repack=True).unified_kv
+    monkeypatch.setattr(kernels, "tiled_kernels_on", lambda path: True)
+    assert kernels.plan(gemma_path, deterministic=False, on_cpu=True, repack=False).unified_kv
 
 
 def test_repacking_is_paid_for_only_by_big_enough_jobs(gemma_path, monkeypatch):

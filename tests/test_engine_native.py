@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from llamax_cli.engine import Request, Sampling
-from llamax_cli.engine.llama import LlamaEngine
+from llamax_cli.engine.llama import PREFIXES, STREAM_PREFIXES, LlamaEngine
 
 TEXT = "The capital of France is Paris, café 日本"
 
@@ -51,30 +51,38 @@ def test_ensure_prefix_decodes_only_what_the_prefix_sequence_lacks(native):
     assert native.prefix_tokens == [] and pos_max(native, home) == len(first + more) - 1
 
 
-def test_prefixes_of_several_targets_are_kept_side_by_side(gemma_path):
+@pytest.mark.parametrize("shared", [True, False], ids=["shared-cache", "streams"])
+def test_prefixes_of_several_targets_are_kept_side_by_side(gemma_path, shared):
     # One per target language: requests into French and German, interleaved, evaluate each
-    # template once; past the room for them, the least recently used one is replaced.
-    with LlamaEngine(gemma_path, n_ctx=256, n_parallel=2, n_gpu_layers=0) as engine:
+    # template once; past the room for them, the least recently used one is replaced. In a
+    # shared cache cells are tagged; with a stream each, the whole stream is copied and its
+    # tail dropped (llama.cpp aborts on a partial copy between streams).
+    with LlamaEngine(gemma_path, n_ctx=256, n_parallel=2, n_gpu_layers=0,
+                     repack=shared) as engine:  # repacking (a no-op here) shares the cache
         native = engine.native
-        assert len(native.prefixes) == 8 and min(native.prefixes) == native.prefix_seq == 2
+        room = PREFIXES if shared else STREAM_PREFIXES
+        assert len(native.prefixes) == room and min(native.prefixes) == native.prefix_seq == 2
         stem = "Translate the following sentences from English to"
         templates = [native.tokenize(f"{stem} {lang}.") for lang in
                      ("French", "German", "Swahili", "Yoruba", "Hausa", "Zulu", "Thai", "Lao",
-                      "Khmer")]
+                      "Khmer")[:room + 1]]
         homes = [native.ensure_prefix(t) for t in templates[:2]]
         assert len(set(homes)) == 2
         for _ in range(3):
             assert [native.ensure_prefix(t) for t in templates[:2]] == homes
             assert native.prefix_decoded == 0
-        for t in templates[2:8]:
+        for t in templates[2:room]:
             native.ensure_prefix(t)
-        assert sorted(map(len, native.prefixes.values())) == sorted(map(len, templates[:8]))
+        assert sorted(map(len, native.prefixes.values())) == sorted(map(len, templates[:room]))
         native.ensure_prefix(templates[0])  # used again: French is not the oldest now
-        khmer = native.ensure_prefix(templates[8])
-        assert khmer == homes[1]  # German's sequence, the least recently used
-        assert native.prefixes[khmer] == templates[8]
-        assert pos_max(native, khmer) == len(templates[8]) - 1
-        assert native.prefix_decoded < len(templates[8])  # only from where they differ
+        last = native.ensure_prefix(templates[room])
+        assert last == homes[1]  # German's sequence, the least recently used
+        assert native.prefixes[last] == templates[room]
+        assert pos_max(native, last) == len(templates[room]) - 1
+        assert native.prefix_decoded < len(templates[room])  # only from where they differ
+        if not shared:
+            with pytest.raises(ValueError):
+                native.copy(homes[0], 0, 0, 3)
 
 
 def test_copy_and_forget_a_sequences_cells(native):

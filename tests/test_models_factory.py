@@ -4,6 +4,7 @@ the hub is offline or a closed port on 127.0.0.1, and the registry is the test's
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -146,3 +147,23 @@ def test_beams_need_a_local_model(registry_home):
 def test_contradicting_settings_are_refused_before_the_model_is_looked_for(registry_home):
     with pytest.raises(UsageError, match="--deterministic cannot use repacked weights"):
         open_engine("missing.gguf", {"deterministic": True, "repack": True})
+
+
+def test_a_units_text_does_not_depend_on_parallel_even_when_retried(llamax, tmp_path):
+    # The language check retries the test model's wrong-language answers with a beam search
+    # of RETRY_BEAMS; --parallel 1 keeps sequences for it (a penalty retry before), and the
+    # fast kernels give this model a KV stream per sequence: the same text either way.
+    doc = tmp_path / "en.txt"
+    doc.write_text("The weather is nice today.\nWe met at the station at noon.\n"
+                   "She reads a book every week.\nThe shop closes early on Sundays.\n")
+
+    def run(parallel):
+        proc = llamax("translate", "--from", "en", "--to", "fr", "--parallel", parallel,
+                      "--max-tokens", "12", "--json", "--no-server", doc,
+                      env={"LLAMAX_CHECK_LANGUAGE": "1"})
+        assert proc.returncode in (0, 3), proc.stderr
+        return [json.loads(line) for line in proc.stdout.splitlines()]
+
+    one, four = run(1), run(4)
+    assert [r["translation"] for r in one] == [r["translation"] for r in four]
+    assert len(one) == 4 and any(r["attempts"] > 1 for r in one)  # something was retried

@@ -29,6 +29,9 @@ from llamax_cli.core.errors import Cancelled, LlamaxError
 # A new "###" section of the LLaMAX template (a line that starts with "###") ends the
 # translation: remote servers stop there, and service/prompt.py's ResponseFilter cuts there.
 SECTION_STOP = "\n###"
+# The beam search a retry uses (service/pipeline.py): a local engine has at least this many
+# sequences whatever --parallel is, so a unit's retry, and its text, do not depend on it.
+RETRY_BEAMS = 4
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,16 @@
 
 **Fast (the default).** llama.cpp's own choices, as llama-server makes them: repacked weight
 layouts for the types that have them (Q4_0, Q4_K, Q8_0, ... : its fastest CPU matmul), the
-tiled K-quant kernels for batches of 8+ rows, flash attention where llama.cpp enables it, one
-KV cache that all sequences share (so new prompts and running sequences go in one batch). A
-sequence's numbers then depend on what shares its batch, in the last bits, as in every
-batching server; greedy output may differ between --parallel 1 and 8.
+tiled K-quant kernels for batches of 8+ rows on models that are mostly K-quants, flash
+attention where llama.cpp enables it, prompts and running sequences in one batch. Where
+these kernels change path with the row count (repacked or tiled weights), a sequence's
+numbers depend on what shares its batch, in the last bits, as in every batching server, and
+greedy output may differ between --parallel 1 and 16; they then get one KV cache that all
+sequences share (a prompt and running decodes are one micro-batch). Where they do not (the
+gemma test model: 13% K-quants, not repacked), each sequence gets its own KV stream instead:
+a shared cache interleaves the sequences' cells, and attention then sums them in an order
+that depends on the batch (measured: 8 of 20 NTREX units the same text with --parallel 1 and
+16 in a shared cache, 20 of 20 with a stream each; BENCHMARKS.md has the price).
 
 **Deterministic (`--deterministic`).** Greedy output is byte-identical whatever --parallel or
 the server's load is. Every row is computed by kernels that do not depend on the batch:
@@ -66,7 +72,7 @@ class KernelPlan:
                 f"greedy picks on the {'device' if self.device_sampling else 'host'}")
 
 
-def tiled_kernels_on(path: str | Path, deterministic: bool) -> bool:
+def tiled_kernels_on(path: str | Path) -> bool:
     """Whether ggml's tiled K-quant kernels are on in this process (the first model decides:
     ggml reads the switch once), and this model has weights they take."""
     global _process_choice
@@ -75,7 +81,9 @@ def tiled_kernels_on(path: str | Path, deterministic: bool) -> bool:
     except (OSError, ValueError):
         share = 1.0  # unreadable header: llama.cpp will refuse it; assume the safe side
     if _process_choice is None:
-        if SWITCH not in os.environ and deterministic:
+        # Both modes: on a model with few K-quant weights the tiled kernels buy little, and
+        # without them the fast mode's rows no longer depend on the batch (plan()).
+        if SWITCH not in os.environ:
             os.environ[SWITCH] = "1" if share >= MOSTLY else "0"
         try:
             _process_choice = int(os.environ.get(SWITCH, "1")) != 0  # ggml: atoi(), default on
@@ -108,12 +116,16 @@ def plan(path: str | Path, *, deterministic: bool, on_cpu: bool, repack: bool | 
     if not on_cpu:  # the GPU backends have no repacked layouts nor this rounding issue
         return KernelPlan(deterministic, False, None, None, not deterministic, False,
                           device_sampling)
-    tiled = tiled_kernels_on(path, deterministic)
+    tiled = tiled_kernels_on(path)
     if deterministic:
         return KernelPlan(True, False, False, 7 if tiled else None, False, tiled, device_sampling)
     if repack is None:
         repack = repack_pays(path, expected_tokens)
-    return KernelPlan(False, repack, flash_attn, None, True, tiled, device_sampling)
+    # A KV stream per sequence makes a row's numbers independent of its batch only where
+    # the weights' kernels are too; elsewhere the shared cache's one micro-batch is kept.
+    batch_invariant_weights = not repack and not tiled
+    return KernelPlan(False, repack, flash_attn, None, not batch_invariant_weights, tiled,
+                      device_sampling)
 
 
 def policy(deterministic: bool, repack: bool | None, on_cpu: bool) -> str:
@@ -129,6 +141,7 @@ def policy(deterministic: bool, repack: bool | None, on_cpu: bool) -> str:
     when = {True: "always", False: "never",
             None: f"auto (models over {REPACK_MIN_BYTES // 2**30} GiB, for jobs of "
                   f"{REPACK_BREAK_EVEN}+ tokens and in llamax serve)"}[repack]
-    return (f"fast (default): repacked weights {when}, tiled K-quant matmul"
-            f"{user_switch}, flash attention as llama.cpp chooses, shared KV cache, prompts "
-            "and decodes in one batch")
+    return (f"fast (default): repacked weights {when}, tiled K-quant matmul for mostly-K-quant "
+            f"models{user_switch}, flash attention as llama.cpp chooses, prompts and decodes "
+            "in one batch; a KV stream per sequence where the weights' kernels do not depend "
+            "on the batch, else one shared KV cache")

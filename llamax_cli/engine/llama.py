@@ -97,6 +97,7 @@ def check_gguf(path: Path) -> None:
 
 
 PREFIXES = 8  # prompt prefixes kept at once in the shared KV cache (native.py)
+STREAM_PREFIXES = 4  # the same with a KV stream per sequence, each prefix a whole stream
 
 
 class LlamaEngine:
@@ -108,9 +109,11 @@ class LlamaEngine:
                  max_waiting: int = 1_000_000, deterministic: bool = False,
                  repack: bool | None = None, expected_tokens: int | None = None,
                  flash_attn: bool | None = None, kv_cache: str = "f16",
-                 device_sampling: bool | None = None):
+                 device_sampling: bool | None = None, n_units: int | None = None):
         """`repack` None: repack the weights when `expected_tokens` (what the whole job will
-        generate; None: open-ended, as a server) earn the load time back (kernels.py)."""
+        generate; None: open-ended, as a server) earn the load time back (kernels.py).
+        `n_parallel` sequences, of which a beam search takes several; `n_units` (None: as
+        many) requests decode at once."""
         path = Path(model_path)
         check_gguf(path)
         lib = _lib()
@@ -131,14 +134,15 @@ class LlamaEngine:
         threads = n_threads or default_threads()
         # Shared prompt prefixes: one per target language of a run into several, in the one
         # shared KV cache (each costs only its own few cells there); with a KV stream per
-        # sequence (--deterministic) every sequence costs a whole stream, so only one.
-        n_prefixes = PREFIXES if self.plan.unified_kv else 1
+        # sequence every prefix costs a whole stream: fewer, and one with --deterministic.
+        n_prefixes = (PREFIXES if self.plan.unified_kv else 1 if deterministic
+                      else STREAM_PREFIXES)
         cparams = self._context_params(lib, model, n_ctx, n_parallel, n_batch, threads, kv_cache,
                                        n_prefixes)
         ctx = self._create_context(lib, model, cparams, n_parallel)
         # The slots are sequences 0 .. n_parallel - 1; the shared prompt prefixes follow.
         self.native = Native(lib, model, ctx, n_batch=n_batch, prefix_seq=n_parallel,
-                             n_prefixes=n_prefixes)
+                             n_prefixes=n_prefixes, shared_cells=self.plan.unified_kv)
         self.n_vocab = self.native.n_vocab
         # per sequence: the context was sized for the slots and one prefix (_context_params)
         self.n_ctx = lib.llama_n_ctx(ctx) // (n_parallel + 1 if self.plan.unified_kv
@@ -148,6 +152,7 @@ class LlamaEngine:
         self.n_gpu_layers = n_gpu_layers
         self.n_batch = n_batch
         self.n_parallel = n_parallel
+        self.n_units = min(n_units or n_parallel, n_parallel)
         from llamax_cli.engine.scheduler import Scheduler  # it imports numpy: only when loading
 
         # From here on only the scheduler's thread decodes; callers submit and read events.
@@ -187,9 +192,10 @@ class LlamaEngine:
         per_sequence = min(n_ctx, n_ctx_train) if n_ctx > 0 else n_ctx_train
         # One sequence per parallel slot plus one holding the shared prompt prefix. Fast: one
         # KV cache for all, so any mix of prompts and decode steps is one micro-batch, and a
-        # prefix copy only tags cells. Deterministic: each in its own KV stream, so its cells
-        # sit in the same order whatever runs beside it (a shared cache interleaves them, and
-        # attention sums come out different in the last bits).
+        # prefix copy only tags cells. Otherwise (--deterministic, and the fast mode where the
+        # weights' kernels are batch-invariant: kernels.py) each in its own KV stream, so its
+        # cells sit in the same order whatever runs beside it (a shared cache interleaves
+        # them, and attention sums come out different in the last bits).
         cparams.n_seq_max = n_parallel + n_prefixes
         cparams.kv_unified = self.plan.unified_kv
         # Shared: room for the slots and one prefix, the other prefixes being a few cells.

@@ -26,7 +26,8 @@ class Native:
     `ensure_prefix`: one per target language of a run into several, so that their requests,
     interleaved in the batch, do not evaluate their template again and again."""
 
-    def __init__(self, lib, model, ctx, *, n_batch: int, prefix_seq: int, n_prefixes: int = 1):
+    def __init__(self, lib, model, ctx, *, n_batch: int, prefix_seq: int, n_prefixes: int = 1,
+                 shared_cells: bool = True):
         self.lib = lib
         self.model = model
         self.ctx = ctx
@@ -36,6 +37,9 @@ class Native:
         self.n_batch = n_batch
         self.batch = lib.llama_batch_init(n_batch, 0, 1)
         self.prefix_seq = prefix_seq
+        # One KV cache for all sequences (a copy tags cells), or a stream each (a copy moves
+        # the whole stream: llama.cpp refuses a range of it).
+        self.shared_cells = shared_cells
         # What each prefix sequence holds, least recently used first.
         self.prefixes: dict[int, list[int]] = {prefix_seq + k: [] for k in range(n_prefixes)}
         self.prefix_tokens: list[int] = []  # what the last ensure_prefix asked for
@@ -84,7 +88,10 @@ class Native:
 
     def copy(self, source: int, target: int, start: int = -1, end: int = -1) -> None:
         """Tag the cells of `source` (positions start .. end - 1; -1: from the first, to the
-        last) as `target`'s too (no data moves in a shared cache)."""
+        last) as `target`'s too (no data moves in a shared cache; with a stream per sequence
+        only the whole of it may be copied)."""
+        if not self.shared_cells and (start > 0 or end >= 0):
+            raise ValueError("a KV stream is copied whole")  # llama.cpp would abort
         self.lib.llama_memory_seq_cp(self.memory, source, target, start, end)
 
     def ensure_prefix(self, prefix: list[int]) -> int | None:
@@ -107,7 +114,11 @@ class Native:
                         next(iter(self.prefixes)))
             if home != best:
                 self.forget(home)
-                self.copy(best, home, 0, agree)
+                if self.shared_cells:
+                    self.copy(best, home, 0, agree)
+                else:
+                    self.copy(best, home)
+                    self.forget(home, agree)
                 self.prefixes[home] = self.prefixes[best][:agree]
             else:
                 self.forget(home, agree)

@@ -108,10 +108,13 @@ class Scheduler(SearchSteps, threading.Thread):
             if self._cancels:
                 self._drop_cancelled()
             admitted = []
+            running = len({(id(slot.client), slot.index) for slot in self.active.values()})
             while self.free and (self._urgent or self._regular):
                 queue_ = self._urgent or self._regular
                 if queue_[0].request.beams > len(self.free):
                     break  # a beam search waits until all its slots are free
+                if running + len(admitted) >= self.e.n_units:
+                    break  # --parallel units at once; the other sequences are for beams
                 waiting = queue_.popleft()
                 waiting.seq = self.free.popleft()
                 waiting.extra = [self.free.popleft() for _ in range(waiting.request.beams - 1)]

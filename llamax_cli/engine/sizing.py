@@ -44,7 +44,7 @@ def auto_parallel(path: str | Path, ctx: int, units: int | None, on_gpu: bool,
         wanted = 16
     elif not deterministic:
         wanted = 16
-    elif tiled_kernels_on(path, deterministic):
+    elif tiled_kernels_on(path):
         wanted = 4
     else:
         wanted = 16 if Path(path).stat().st_size < SMALL_MODEL else 8

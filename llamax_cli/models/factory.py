@@ -12,6 +12,7 @@ from typing import Callable, Optional
 
 from llamax_cli.core.config import OUTPUT_SETTINGS, check_settings
 from llamax_cli.core.errors import UsageError
+from llamax_cli.engine import RETRY_BEAMS
 from llamax_cli.engine.llama import LlamaEngine, check_gguf, supports_gpu_offload
 from llamax_cli.engine.sizing import auto_parallel
 from llamax_cli.models import hub, registry
@@ -134,8 +135,11 @@ def open_engine(ref: Optional[str], settings: dict, *, yes: bool = False,
                                  gpu_layers != 0 and supports_gpu_offload(), deterministic,
                                  kv_scale=KV_SCALE[kv_cache])
         parallel = max(1, parallel // beams)  # the same KV budget, shared by each unit's beams
+    # --parallel units at once, each with its beams; and room for a retry's beam search
+    # even with --parallel 1, so that a unit's text does not depend on --parallel.
     engine = LlamaEngine(path, n_ctx=ctx, n_threads=settings.get("threads"),
-                         n_gpu_layers=gpu_layers, n_parallel=parallel * beams, verbose=verbose,
+                         n_gpu_layers=gpu_layers, n_parallel=max(parallel * beams, RETRY_BEAMS),
+                         n_units=parallel, verbose=verbose,
                          max_waiting=max_waiting, deterministic=deterministic,
                          repack=settings.get("repack"), expected_tokens=work,
                          kv_cache=kv_cache)
