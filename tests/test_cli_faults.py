@@ -131,24 +131,22 @@ def test_an_output_that_cannot_be_written_loses_only_itself(cli_env, tmp_path):
 
 # -- 20: formats llamax does not know yet are refused, not mangled ------------------------------
 
-PO = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Save"\nmsgstr ""\n'
 ASS = "[Script Info]\nTitle: Demo\n\n[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,Good morning.\n"
 
 
 @pytest.mark.parametrize("name, content, what", [
-    ("app.po", PO, "gettext catalogs"),
-    ("app.pot", PO, "gettext catalogs"),
     ("subs.ass", ASS, "ASS/SSA subtitles"),
-    ("data.json", '{"greeting": "Good morning"}\n', "JSON files"),
-    ("conf.yaml", "greeting: Good morning\n", "YAML files"),
-    ("conf.yml", "greeting: Good morning\n", "YAML files"),
+    ("data.jsonl", '{"greeting": "Good morning"}\n', "JSON Lines files"),
+    ("conf.toml", 'greeting = "Good morning"\n', "TOML files"),
+    ("app.resx", "<root></root>\n", ".NET .resx files"),
+    ("app.stringsdict", "<plist></plist>\n", "Apple .stringsdict files"),
     ("table.csv", "key,text\ngreeting,Good morning\n", "CSV and TSV tables"),
     ("tool.py", 'print("Good morning")\n', "source code files"),
-    ("strings.xlf", '<xliff version="1.2"></xliff>\n', "XLIFF files"),
+    ("data", '{"greeting": "Good morning"}\n', "JSON documents without a telling"),
     ("report.docx", "PK\x03\x04 not really a zip\n", "Office documents"),
-    ("catalog", PO, "gettext catalogs"),  # no extension: by content
+    ("catalog", ASS, "ASS/SSA subtitles"),  # no extension: by content
     ("-", ASS, "ASS/SSA subtitles"),  # stdin: by content
-    ("-", PO, "gettext catalogs"),
+    ("-", '[{"greeting": "Good morning"}]', "JSON documents without a telling"),
 ])
 def test_a_format_not_supported_yet_is_refused_by_name_or_content(llamax, tmp_path, name,
                                                                   content, what):
@@ -163,11 +161,11 @@ def test_a_format_not_supported_yet_is_refused_by_name_or_content(llamax, tmp_pa
 
 
 def test_format_text_still_translates_such_a_file_as_plain_text(llamax, tmp_path):
-    (tmp_path / "app.po").write_text(PO)
+    (tmp_path / "subs.ass").write_text(ASS)
     proc = llamax("translate", "--to", "fr", "--from", "en", "--dry-run", "--format", "text",
-                  "app.po")
+                  "subs.ass")
     assert proc.returncode == 0, proc.stderr.decode()
-    assert b'msgid "Save"' in proc.stdout
+    assert b'Dialogue: 0,0:00:01.00' in proc.stdout
 
 
 # -- 21: a reader that leaves stops the work at once --------------------------------------------

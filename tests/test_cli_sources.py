@@ -20,7 +20,7 @@ from llamax_cli.core.textio import Source
 from llamax_cli.formats.segment import segment
 
 EN, FR = resolve("en"), resolve("fr")
-PO = 'msgid ""\nmsgstr ""\n\nmsgid "Save"\nmsgstr ""\n'
+ASS = '[Script Info]\nTitle: Demo\n\n[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,Save the file.\n'
 
 
 @dataclass
@@ -174,17 +174,17 @@ def test_text_is_plain_text_where_stdin_is_sniffed():
     assert forced.doc.units[0].source == "Opening hours"
 
 
-@pytest.mark.parametrize("name, label", [("app.po", "app.po"), ("catalog", "catalog"),
+@pytest.mark.parametrize("name, label", [("subs.ass", "subs.ass"), ("catalog", "catalog"),
                                          ("-", "stdin")])
 def test_a_format_not_supported_yet_is_refused_by_name_or_content(name, label):
-    with pytest.raises(UsageError, match=f"^{label}: gettext catalogs .*not supported yet"):
-        prepared(Source(name, PO))
+    with pytest.raises(UsageError, match=f"^{label}: ASS/SSA subtitles .*not supported yet"):
+        prepared(Source(name, ASS))
 
 
 def test_such_a_format_is_plain_text_with_format_text_or_as_text():
-    [as_file], _ = prepared(Source("app.po", PO), fmt="text")
-    [as_text], _ = prepared(Source("--text", PO))  # typed in: the user's text, as it is
-    assert 'msgid "Save"' in [unit.source for unit in as_file.doc.units]
+    [as_file], _ = prepared(Source("subs.ass", ASS), fmt="text")
+    [as_text], _ = prepared(Source("--text", ASS))  # typed in: the user's text, as it is
+    assert any("Save the file" in unit.source for unit in as_file.doc.units)
     assert [unit.source for unit in as_text.doc.units] == \
         [unit.source for unit in as_file.doc.units]
 

@@ -119,7 +119,7 @@ def test_a_bad_engine_setting_is_a_usage_error_naming_the_flag():
                                            "into?"),
     (dict(files=["missing.txt"], from_="xx"), "unknown source language 'xx'"),
     (dict(files=["missing.txt"], ctx=10), "--ctx 10: "),
-    (dict(files=["missing.po"]), "missing.po: gettext catalogs"),  # by its name alone
+    (dict(files=["missing.ass"]), "missing.ass: ASS/SSA subtitles"),  # by its name alone
 ])
 def test_usage_errors_come_before_any_input_is_read(tmp_path, fields, message):
     (tmp_path / "a-file").write_text("not a directory\n")

@@ -7,14 +7,15 @@ from llamax_cli.core.errors import UsageError
 from llamax_cli.formats import registry
 from llamax_cli.formats.pending import PENDING, pending_format, refuse_pending
 
-PO = 'msgid ""\nmsgstr ""\n\nmsgid "Save"\nmsgstr ""\n'
+XLF = '<xliff version="1.2"><file><body><trans-unit id="1"><source>Save the file</source></trans-unit></body></file></xliff>\n'
 
 
 @pytest.mark.parametrize("text, name, what", [
-    (None, "app.po", "gettext catalogs are"), (None, "subs.ASS", "ASS/SSA subtitles are"),
-    (PO, None, "gettext catalogs are"), (PO, "catalog", "gettext catalogs are"),
+    (None, "app.toml", "TOML files are"), (None, "subs.ASS", "ASS/SSA subtitles are"),
+    ('[{"a": "b"}]', None, "JSON documents without a telling extension are"),
+    ('{"a": "b"}', "catalog", "JSON documents without a telling extension are"),
     ("[Script Info]\nTitle: x\n", None, "ASS/SSA subtitles are"),
-    ('{"a": "b"}', "data.unknown", "JSON files are"), ("#!/bin/sh\necho hi\n", None,
+    ('{"a": "b"}', "data.unknown", "JSON documents without a telling extension are"), ("#!/bin/sh\necho hi\n", None,
                                                      "source code files are"),
 ])
 def test_pending_formats_are_found_by_extension_or_content(text, name, what):
@@ -22,7 +23,7 @@ def test_pending_formats_are_found_by_extension_or_content(text, name, what):
 
 
 @pytest.mark.parametrize("text, name", [
-    (PO, "notes.txt"), ('{"a": 1}', "page.md"), ("WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n", None),
+    (XLF, "notes.txt"), (XLF, None), ('{"a": "b"}', "app.json"), ('msgid "Save"\nmsgstr ""\n', None), ('{"a": 1}', "page.md"), ("WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n", None),
     ("Just text.", None), (None, "movie.srt"), ("[not json", None),
 ])
 def test_text_and_the_registry_formats_are_left_alone(text, name):
@@ -35,7 +36,7 @@ def test_no_pending_format_claims_an_extension_of_the_registry():
 
 
 def test_refusing_names_the_input_and_the_way_out():
-    with pytest.raises(UsageError, match="^app.po: gettext catalogs are not supported yet; "
+    with pytest.raises(UsageError, match="^app.toml: TOML files are not supported yet; "
                                          "use --format text"):
-        refuse_pending(None, "app.po", "app.po")
+        refuse_pending(None, "app.toml", "app.toml")
     refuse_pending("Hello", "hello.txt", "hello.txt")  # nothing raised

@@ -8,7 +8,8 @@ from llamax_cli.formats import pending, registry, segment
 
 
 def test_the_formats_and_their_order():
-    assert registry.names() == ("auto", "text", "markdown", "srt", "html", "vtt")
+    assert registry.names() == ("auto", "text", "po", "xliff", "android", "yaml", "json",
+                                "markdown", "arb", "srt", "html", "vtt", "xcstrings", "strings")
     assert [fmt.name for fmt in registry.FORMATS] == list(registry.names()[1:])
     assert registry.by_name("srt").name == "srt"
     with pytest.raises(ValueError, match="unknown format 'auto'; choose one of auto, text"):
@@ -24,8 +25,10 @@ def test_no_two_formats_share_a_name_or_an_extension():
         assert all(ext.startswith(".") and ext == ext.lower() for ext in fmt.extensions)
 
 
-def test_the_server_file_types_are_the_ones_it_accepted_before_and_webvtt():
-    assert registry.file_extensions() == (".txt", ".md", ".srt", ".html", ".htm", ".vtt")
+def test_the_server_file_types_are_the_registrys_in_its_order():
+    assert registry.file_extensions() == (
+        ".txt", ".po", ".pot", ".xlf", ".xliff", ".xml", ".yml", ".yaml", ".json", ".md", ".arb",
+        ".srt", ".html", ".htm", ".vtt", ".xcstrings", ".strings")
 
 
 def test_extensions_decide_first_case_insensitively():
@@ -98,12 +101,32 @@ def test_formats_are_found_in_rank_order_whatever_the_file_names():
 
 # -- through the real CLI -----------------------------------------------------------------------
 
+# A file of each localization format that holds one message, "Hello there".
+SMALLEST = {
+    "po": 'msgid "Hello there"\nmsgstr ""\n',
+    "xliff": ('<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file '
+              'source-language="en" datatype="plaintext" original="x"><body><trans-unit id="1">'
+              '<source>Hello there</source></trans-unit></body></file></xliff>\n'),
+    "android": '<resources><string name="a">Hello there</string></resources>\n',
+    "yaml": "en:\n  a: Hello there\n",
+    "json": '{"a": "Hello there"}\n',
+    "arb": '{"@@locale": "en", "a": "Hello there"}\n',
+    "xcstrings": '{"sourceLanguage" : "en", "strings" : {"Hello there" : {}}, "version" : "1.0"}\n',
+    "strings": '"a" = "Hello there";\n',
+}
+
+
 @pytest.mark.parametrize("name", registry.names())
 def test_the_cli_accepts_every_format_of_the_registry(llamax, name):
+    text = SMALLEST.get(name, "Hello there")
     proc = llamax("translate", "--to", "fr", "--from", "en", "--dry-run", "--format", name,
-                  "-t", "Hello there")
+                  "-t", text)
     assert proc.returncode == 0, proc.stderr.decode()
     assert b"Hello there" in proc.stdout
+    if name == "po":  # forced on text that is not one: refused in one line
+        proc = llamax("translate", "--to", "fr", "--dry-run", "--format", "po", "-t", "Hi")
+        assert proc.returncode == 1 and proc.stderr.decode().startswith(
+            "llamax: error: --text: not a valid PO file")
 
 
 def test_the_cli_names_the_registry_formats_when_refusing_one(llamax):

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import assert_finished
 
+from llamax_cli.formats import registry
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -213,8 +215,9 @@ def test_translate_file_gives_a_download_url(server):
 def test_the_file_types_are_the_registrys_webvtt_included(server):
     # formats/registry.py decides what /translate_file takes and what the settings announce.
     status, settings = request(server.url + "/frontend/settings")
-    assert status == 200 and settings["supportedFilesFormat"] == [
-        ".txt", ".md", ".srt", ".html", ".htm", ".vtt"]
+    assert status == 200 and settings["supportedFilesFormat"] == list(registry.file_extensions())
+    assert {".txt", ".md", ".srt", ".html", ".htm", ".vtt", ".po", ".pot"} <= set(
+        settings["supportedFilesFormat"])
     vtt = ("WEBVTT - demo\n\nNOTE kept as it is\n\n"
            "00:00:01.000 --> 00:00:02.000 align:start\nHello there.\n")
     status, answer = upload(server, "movie.vtt", vtt)
@@ -224,6 +227,15 @@ def test_the_file_types_are_the_registrys_webvtt_included(server):
                           "00:00:01.000 --> 00:00:02.000 align:start\n"), out
     status, answer = upload(server, "movie.ass", "[Script Info]\n")
     assert status == 400 and ".vtt" in answer["error"], answer
+    pot = ('msgid ""\nmsgstr ""\n"Language: \\n"\n\n#: app.py:1\nmsgid "Hello there."\n'
+           'msgstr ""\n')
+    status, answer = upload(server, "app.pot", pot)
+    assert status == 200 and answer["translatedFileUrl"].endswith("/app.fr.po"), answer
+    out = download(server, answer)
+    assert out.startswith('msgid ""\nmsgstr ""\n"Language: fr\\n"\n') and "Plural-Forms" in out
+    assert '#: app.py:1' in out and 'msgid "Hello there."' in out
+    status, answer = upload(server, "bad.po", 'msgid "a"\nmsgstr "b"\nbogus\n')
+    assert status == 400 and "not a valid PO file" in answer["error"], answer
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Callable, Optional, Sequence
 
 from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.core.textio import STDIN, AtomicOutput, Source
+from llamax_cli.formats import registry
 
 BACKUP_SUFFIX = ".orig"  # --in-place keeps note.txt as note.txt.orig
 # Extensions a JSON Lines output is expected to have (--json -o out.jsonl).
@@ -77,12 +78,17 @@ def destination(job, name: str, lang: Optional[str], several: bool) -> Optional[
     if job.in_place:
         return Path(name)
     if job.out_dir:
+        fmt = registry.by_extension(name)
+        if fmt is not None and fmt.layout and lang:  # the ecosystem's own (po: fr/LC_...)
+            return job.out_dir / fmt.path_for(Path(name).stem, lang)
         if several:
             return job.out_dir / f"{Path(name).stem}.{lang}{Path(name).suffix}"
         return job.out_dir / Path(name).name
     if job.output:
         path = Path(name)
-        return Path(str(job.output).format(lang=lang, stem=path.stem, ext=path.suffix,
+        fmt = registry.by_extension(name)
+        code = fmt.code_for(lang) if fmt is not None and lang else lang  # gettext: pt_BR
+        return Path(str(job.output).format(lang=code, stem=path.stem, ext=path.suffix,
                                            name=path.name))
     return None
 
@@ -155,7 +161,13 @@ def check_destinations(job, langs: Optional[Sequence[str]] = None) -> None:
             job.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LlamaxError(f"cannot create {job.out_dir}: {exc.strerror}") from None
+    per_language = job.output is not None and "lang" in pattern_fields(str(job.output))
     for _, output in _destinations(job, langs):
+        if per_language or job.out_dir:  # locale/{lang}/LC_MESSAGES/: one folder a language
+            try:
+                output.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LlamaxError(f"cannot create {output.parent}: {exc.strerror}") from None
         AtomicOutput.check(output)
 
 

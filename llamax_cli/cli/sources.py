@@ -15,7 +15,7 @@ from llamax_cli.core.errors import LlamaxError, UsageError
 from llamax_cli.core.languages import Language
 from llamax_cli.core.textio import STDIN, AtomicOutput, Source, read_source, text_source
 from llamax_cli.formats.pending import refuse_pending
-from llamax_cli.formats.segment import Document, segment
+from llamax_cli.formats.segment import CatalogOptions, Document, segment
 from llamax_cli.service.translator import Translator
 
 if TYPE_CHECKING:  # the detector (numpy, its tables) loads when something is detected
@@ -69,7 +69,8 @@ def read_sources(inputs: Inputs, allow_empty: bool = False) -> tuple[list[Source
 
 
 def prepare(sources: list[Source], tgt: Union[Language, Sequence[Language]],
-            note: Callable[[str], None], *, fmt: str, from_: str) -> list[Task]:
+            note: Callable[[str], None], *, fmt: str, from_: str,
+            catalog: Optional[CatalogOptions] = None) -> list[Task]:
     """Each input segmented (`fmt`: --format) and its source chosen (`from_`: --from), once
     whatever the targets (`tgt`: one, or several), with a note for each input that will pass
     through unchanged (for each target it is already in)."""
@@ -80,7 +81,10 @@ def prepare(sources: list[Source], tgt: Union[Language, Sequence[Language]],
         its_fmt = "text" if source.name == "--text" and fmt == "auto" else fmt
         if its_fmt == "auto":  # a .po or WebVTT file read as text would be mangled: refuse it
             refuse_pending(source.text, name, source.label)
-        doc = segment(source.text, its_fmt, name)
+        try:
+            doc = segment(source.text, its_fmt, name, catalog)
+        except LlamaxError as exc:  # a file its format refuses (formats/po.py): name it
+            raise LlamaxError(f"{source.label}: {exc}") from None
         for line, message in doc.warnings:
             note(f"{source.label}:{line}: {message}")
         choice = Translator.choose_source(doc, from_, source.label, note)  # as the server's

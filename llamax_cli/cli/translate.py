@@ -93,6 +93,12 @@ def translate_command(
                                        "[default: 60]."),
     no_server: bool = typer.Option(False, "--no-server",
                                    help="Load the model here even if a server is running."),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Localization files (PO): translate the entries that "
+                                        "have a translation too [default: only empty ones]."),
+    no_fuzzy: bool = typer.Option(False, "--no-fuzzy",
+                                  help="PO files: do not flag machine translations fuzzy "
+                                       "(msgfmt then compiles them)."),
 ) -> None:
     """Translate files, stdin or --text; the translation streams to stdout.
 
@@ -125,5 +131,5 @@ def translate_command(
         no_server=no_server, deterministic=deterministic, api_base=api_base, api_model=api_model,
         remote_parallel=remote_parallel, remote_timeout=remote_timeout, beams=beams,
         alternatives=alternatives, glossary=glossary, in_place=in_place,
-        memory=False if no_memory else memory)
+        memory=False if no_memory else memory, overwrite=overwrite, fuzzy=not no_fuzzy)
     translate_job.run_translate(job, note=(lambda m: None) if quiet else warn)

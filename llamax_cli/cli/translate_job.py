@@ -37,6 +37,7 @@ from llamax_cli.core.languages import Language
 from llamax_cli.core.progress import UnitProgress
 from llamax_cli.core.textio import STDIN, AtomicOutput, OutputError, stdout_for
 from llamax_cli.engine import Sampling
+from llamax_cli.formats.document import CatalogOptions
 from llamax_cli.formats.pending import refuse_pending
 from llamax_cli.models import registry
 from llamax_cli.models.factory import model_identity, open_engine
@@ -83,6 +84,8 @@ class TranslateJob:
     glossary: Optional[Path] = None  # a TSV glossary (service/glossary.py)
     in_place: bool = False  # write each file over itself, keeping FILE.orig (cli/outputs.py)
     memory: Union[bool, str, None] = None  # --memory PATH / --no-memory (None: the setting)
+    overwrite: bool = False  # localization files: redo existing translations
+    fuzzy: bool = True  # PO: flag machine translations fuzzy
 
 
 @dataclass
@@ -148,7 +151,8 @@ def run_translate(job: TranslateJob, note: Callable[[str], None]) -> None:
         for name in job.files:
             refuse_pending(None, name, name)
     sources, failed = read_sources(job, allow_empty=True)
-    tasks = prepare(sources, tgts, note, fmt=job.format, from_=job.from_)
+    tasks = prepare(sources, tgts, note, fmt=job.format, from_=job.from_,
+                    catalog=CatalogOptions(job.overwrite, job.fuzzy))
     outputs.note_json_into_documents(job, note, codes)
     if job.dry_run:
         _print_prompts(tasks, tgts, job)

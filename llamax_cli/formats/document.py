@@ -40,13 +40,36 @@ class Unit:
     # Inline markup (markup.py) the translation must hold exactly as often as the source,
     # and no other; None in formats without markup (text, subtitles).
     markup: tuple[str, ...] | None = None
+    # Localization files: the translation written in the file's own syntax for a target
+    # (escaped, with its entry's flags), as encode(translation, target code); None: as is.
+    # Only a translation is encoded: a unit that keeps its source writes `raw`.
+    encode: Optional[Callable[[str, str], str]] = field(default=None, compare=False)
+    # Placeholders (formats/placeholders.py) the translation must hold, each as often;
+    # None: not checked (prose formats, where spans.py's protected spans apply).
+    placeholders: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if not self.raw:
             object.__setattr__(self, "raw", self.source)
 
 
-Part = Union[str, Unit]
+@dataclass(frozen=True)
+class ForTarget:
+    """Literal text that depends on the target language (a PO header's Language and
+    Plural-Forms): `raw` as read, `render(target code)` as written for a translation."""
+    raw: str
+    render: Callable[[str], str] = field(compare=False)
+
+
+Part = Union[str, Unit, ForTarget]
+
+
+def literal_text(part: Part, target: Optional[str] = None) -> str:
+    """What a part that is not a unit writes: a ForTarget as rendered for `target` (None:
+    as read)."""
+    if isinstance(part, ForTarget):
+        return part.raw if target is None else part.render(target)
+    return part
 
 
 @dataclass
@@ -59,7 +82,8 @@ class Document:
     def render(self, translations: Iterable[str]) -> str:
         """Put translations (in unit order) back into the skeleton."""
         it = iter(translations)
-        return "".join(part if isinstance(part, str) else next(it) for part in self.parts)
+        return "".join(next(it) if isinstance(part, Unit) else literal_text(part)
+                       for part in self.parts)
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,28 @@ class Format:
     signature: Optional[Callable[[str], bool]] = None
     signs: Optional[Callable[[str], bool]] = None
     rank: int = 100  # place in --help, errors and detection (the built-in ones: 10 to 50)
+    # Localization files: where --out-dir puts a target's file ({lang}, {stem}: the input's
+    # name; or a function of stem and code, for names a pattern cannot say: Rails'
+    # devise.en.yml gives devise.fr.yml), and how the format writes a language code
+    # (gettext: pt_BR).
+    layout: Union[str, Callable[[str, str], str], None] = None
+    code_for: Callable[[str], str] = str
+    catalog: bool = False  # parse(text, CatalogOptions): it holds translations already
+
+    def path_for(self, stem: str, lang: str) -> str:
+        """Where --out-dir puts the translation of an input called `stem` into `lang`."""
+        code = self.code_for(lang)
+        if callable(self.layout):
+            return self.layout(stem, code)
+        return self.layout.format(lang=code, stem=stem)
+
+
+@dataclass(frozen=True)
+class CatalogOptions:
+    """How a localization file that already holds translations is filled (--overwrite,
+    --no-fuzzy)."""
+    overwrite: bool = False  # translate entries that have a translation too
+    fuzzy: bool = True  # mark machine translations for review (PO: the fuzzy flag)
 
 
 class Builder:
@@ -90,6 +136,22 @@ class Builder:
     def literal(self, text: str) -> None:
         if text:
             self._literal.append(text)
+
+    def for_target(self, raw: str, render: Callable[[str], str]) -> None:
+        self._flush()
+        self.doc.parts.append(ForTarget(raw, render))
+
+    def entry(self, raw: str, source: str, line: int, **extra) -> None:
+        """One unit exactly as a localization format gives it (`raw` the text it replaces,
+        `source` the message): no splitting, no protected-span cutting, and no unit at all
+        for a message without words (it is kept as it is)."""
+        if not has_words(source):
+            self.literal(raw)
+            return
+        self._flush()
+        unit = Unit(len(self.doc.units), source, line, raw, **extra)
+        self.doc.parts.append(unit)
+        self.doc.units.append(unit)
 
     def finish(self) -> Document:
         self._flush()

@@ -34,12 +34,6 @@ def _starts(pattern: str, flags: int = 0) -> Callable[[str], bool]:
     return lambda text: regex.match(text) is not None
 
 
-def _po_catalog(text: str) -> bool:
-    head = text[:20_000]
-    return bool(re.search(r'^msgid\s+"', head, re.M) and
-                re.search(r'^msgstr(?:\[\d+\])?\s+"', head, re.M))
-
-
 def _json_document(text: str) -> bool:
     return is_json_value(text)
 
@@ -54,17 +48,17 @@ _CODE = (".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx", ".java", "
 PENDING: dict[str, Pending] = {
     "ass": Pending("ASS/SSA subtitles are", (".ass", ".ssa"),
                    _starts(r"\[Script Info\][ \t]*\r?\n")),
-    "po": Pending("gettext catalogs are", (".po", ".pot"), _po_catalog),
-    "xliff": Pending("XLIFF files are", (".xliff", ".xlf"),
-                     _starts(r"\s*(?:<\?xml[^>]*\?>\s*)?<xliff[\s>]")),
-    "json": Pending("JSON files are", (".json", ".arb", ".xcstrings"), _json_document),
+    # JSON documents are translated by name (.json: i18next, .arb, .xcstrings); one whose
+    # kind no name tells (stdin, an unknown extension) must be named.
+    "json": Pending("JSON documents without a telling extension are", (), _json_document,
+                    advice="name the format: --format json (i18next), arb or xcstrings, or "
+                           "--format text to translate it as plain text"),
     "jsonl": Pending("JSON Lines files are", (".jsonl", ".ndjson")),
-    "yaml": Pending("YAML files are", (".yaml", ".yml")),
     "toml": Pending("TOML files are", (".toml",)),
     "csv": Pending("CSV and TSV tables are", (".csv", ".tsv")),
-    "xml": Pending("XML files (Android strings, .resx, ...) are", (".xml", ".resx")),
+    "resx": Pending(".NET .resx files are", (".resx",)),
     "properties": Pending("Java .properties files are", (".properties",)),
-    "strings": Pending("Apple .strings files are", (".strings", ".stringsdict")),
+    "stringsdict": Pending("Apple .stringsdict files are", (".stringsdict",)),
     "office": Pending("Office documents are", (".docx", ".pptx", ".xlsx", ".doc", ".ppt",
                                                 ".xls", ".rtf"), advice=_CONVERT),
     "opendocument": Pending("OpenDocument files are", (".odt", ".odp", ".ods"), advice=_CONVERT),

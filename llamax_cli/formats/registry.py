@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 import llamax_cli.formats
-from llamax_cli.formats.document import Document, Format
+from llamax_cli.formats.document import CatalogOptions, Document, Format
 
 
 def _discover() -> tuple[Format, ...]:
@@ -80,6 +80,11 @@ def detect(text: str, name: Optional[str] = None) -> str:
     return DEFAULT
 
 
-def parse(text: str, fmt: str = AUTO, name: Optional[str] = None) -> Document:
-    """`text` as a Document of format `fmt` ("auto": detect(text, name))."""
-    return by_name(detect(text, name) if fmt == AUTO else fmt).parse(text)
+def parse(text: str, fmt: str = AUTO, name: Optional[str] = None,
+          catalog: Optional[CatalogOptions] = None) -> Document:
+    """`text` as a Document of format `fmt` ("auto": detect(text, name)); `catalog`: how a
+    localization file's existing translations are treated (None: the defaults)."""
+    chosen = by_name(detect(text, name) if fmt == AUTO else fmt)
+    if chosen.catalog:
+        return chosen.parse(text, catalog or CatalogOptions())
+    return chosen.parse(text)

@@ -7,11 +7,11 @@ markdown, srt, html, vtt), and the list of formats in formats/registry.py.
 from __future__ import annotations
 
 from llamax_cli.formats import registry
-from llamax_cli.formats.document import LONG_LINE, Document, Unit
+from llamax_cli.formats.document import LONG_LINE, CatalogOptions, Document, Unit
 from llamax_cli.formats.sentences import split_sentences
 from llamax_cli.formats.text import segment_text
 
-__all__ = ["LONG_LINE", "Document", "Unit", "detect_format", "segment",
+__all__ = ["LONG_LINE", "CatalogOptions", "Document", "Unit", "detect_format", "segment",
            "segment_text", "split_sentences"]
 
 
@@ -20,6 +20,8 @@ def detect_format(text: str, name: str | None = None) -> str:
     return registry.detect(text, name)
 
 
-def segment(text: str, fmt: str = "auto", name: str | None = None) -> Document:
-    """`text` as a Document of format `fmt` ("auto": by `name`'s extension, then content)."""
-    return registry.parse(text, fmt, name)
+def segment(text: str, fmt: str = "auto", name: str | None = None,
+            catalog: CatalogOptions | None = None) -> Document:
+    """`text` as a Document of format `fmt` ("auto": by `name`'s extension, then content);
+    `catalog`: --overwrite and --no-fuzzy for localization files."""
+    return registry.parse(text, fmt, name, catalog)

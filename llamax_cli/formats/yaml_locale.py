@@ -393,8 +393,8 @@ def looks_like_locale(text: str) -> bool:
     return False
 
 
-# --out-dir DIR: DIR/en.fr.yml, DIR/devise.en.fr.yml until a layout can be a function: a
-# string cannot say rails_layout's names (fr.yml, devise.fr.yml), which Rails apps use.
+# --out-dir DIR: DIR/fr.yml for en.yml, DIR/devise.fr.yml for devise.en.yml, as Rails apps
+# name them (a pattern cannot say that: rails_layout does).
 FORMAT = Format("yaml", parse_yaml, extensions=(".yml", ".yaml"), uploads=(".yml", ".yaml"),
-                signature=looks_like_locale, rank=18, layout="{stem}.{lang}.yml",
+                signature=looks_like_locale, rank=18, layout=rails_layout,
                 code_for=rails_code)

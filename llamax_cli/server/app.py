@@ -311,11 +311,15 @@ def translate_file(api: Api, data: bytes, name: str, params: dict, cancel) -> st
                             f"({limit})")
     source = params.get("source") or "auto"
     tgt = resolve_code(params.get("target"), "target")
-    doc = segment(text, "auto", name)
+    try:
+        doc = segment(text, "auto", name)
+    except LlamaxError as exc:  # a file its own format refuses (an invalid PO)
+        raise ApiError(400, f"Invalid request: {exc}") from None
     named = None if str(source).lower() == "auto" else resolve_code(source, "source")
     choice = Translator.choose_source(doc, named, name, undetected=tgt)  # as the CLI chooses
     pieces = api.translator.translate_document(doc, choice.language or tgt, tgt,
                                                per_unit=choice.per_unit, cancel=cancel)
     out = "".join(p for p in pieces if isinstance(p, str))
-    return api.file_store.save(f"{Path(name).stem}.{tgt.code}{Path(name).suffix}",
+    suffix = ".po" if Path(name).suffix.lower() == ".pot" else Path(name).suffix  # a catalog
+    return api.file_store.save(f"{Path(name).stem}.{tgt.code}{suffix}",
                                encoder(encoding, bom)(out))

@@ -21,16 +21,17 @@ from typing import Iterator, Sequence
 from llamax_cli.service import alternatives
 from llamax_cli.service import glossary as glossaries
 from llamax_cli.service import guards
-from llamax_cli.formats import markup
+from llamax_cli.formats import markup, placeholders
 from llamax_cli.service import prompt
 from llamax_cli.formats import spans
-from llamax_cli.engine import Engine, Request
+from llamax_cli.engine import RETRY_BEAMS, Engine, Request
 from llamax_cli.core.errors import LlamaxError
 from llamax_cli.core.languages import Language
 from llamax_cli.service.options import Options
 from llamax_cli.service.parts import fit_parts, max_tokens_for, split_in_two
 from llamax_cli.service.recall import Recall
 from llamax_cli.service.results import Output, Retract, UnitResult
+from llamax_cli.formats.document import literal_text
 from llamax_cli.formats.segment import Document, Unit
 from llamax_cli.service.verdict import FIRST, LANGUAGE, PENALTY, judge, notes_line, other_problems
 from llamax_cli.service.wrapping import shape_like
@@ -39,14 +40,14 @@ REPEAT_PENALTY = 1.3
 # Retries (verdict.py): after a loop, greedy with a repetition penalty; after an answer in the
 # wrong language, a beam search where the engine has one (else the same nudge); after a
 # missing glossary term, the term in the input.
-LANGUAGE_RETRY_BEAMS = 4
+LANGUAGE_RETRY_BEAMS = RETRY_BEAMS
 _MAX_SPLITS = 3  # times a part may be halved after hitting the token limit
 # Units handed to the engine ahead of the output: enough to keep every slot busy, few enough
 # that a 100k-line document costs nothing up front and its memory stays flat.
 WINDOW = 128
 # Statuses that mean "done, but this unit needs a look": they make the run exit 3.
 PROBLEMS = ("truncated", "degenerate", "protected-lost", "too-long", "wrong-language",
-            "glossary-miss", "markup-lost")
+            "glossary-miss", "markup-lost", "placeholder-lost")
 
 
 def prompts(doc: Document, src: Language, tgt: Language,
@@ -288,12 +289,18 @@ class _Run:
             lost += [t for t in self.options.glossary.kept_in(unit.source) if t not in translation]
         broken = (markup.damage(unit.source, unit.markup, translation)
                   if job.status not in ("too-long", "same-language") else None)
+        placeholder_damage = (placeholders.damage(unit.placeholders, translation)
+                              if job.status not in ("too-long", "same-language") else None)
         first, output = job.status, translation  # before a check below replaces them
         if job.status == "too-long":
             translation = unit.raw
         elif broken:  # a tag, code span or link dropped or repeated: never write broken markup
             job.status = "markup-lost"
             job.notes.append(broken)
+            translation = unit.raw
+        elif placeholder_damage is not None:  # never write a message that would crash its app
+            job.status = "placeholder-lost"
+            job.notes.append(placeholder_damage)
             translation = unit.raw
         elif lost:  # code, links and identifiers must survive, whatever else went wrong
             job.status = "protected-lost" if job.status == "ok" else job.status
@@ -333,13 +340,15 @@ class _Run:
         parts = self.doc.parts
         while self.next_part < len(parts):
             part = parts[self.next_part]
-            if isinstance(part, str):
-                yield part
+            if not isinstance(part, Unit):
+                yield literal_text(part, self.tgt.code)
             else:
                 job = self.jobs[part.index] if part.index < len(self.jobs) else None
                 if job is None or job.result is None:
                     break
                 final = job.result.translation
+                if part.encode is not None and final != part.raw:
+                    final = part.encode(final, self.tgt.code)  # nothing of it streamed
                 if job.streamed and final.startswith(job.streamed):
                     final = final[len(job.streamed):]
                 elif job.streamed:
@@ -354,8 +363,8 @@ class _Run:
     def _catch_up(self) -> Iterator[Output]:
         """Stream what the new head unit has already produced."""
         head = self._head()
-        if head is None or not self.options.live:
-            return
+        if head is None or not self.options.live or head.unit.encode is not None:
+            return  # (an encoded unit is written whole, in its file's syntax)
         for attempt in head.tries:
             if self._is_live(head, attempt) and attempt.response.text:
                 caught_up = attempt.response.text[len(attempt.streamed):]
@@ -384,8 +393,8 @@ def translate_document(doc: Document, src: Language, tgt: Language, engine: Engi
 
 def _pass_through(doc: Document) -> Iterator[Output]:
     for part in doc.parts:
-        if isinstance(part, str):
-            yield part
+        if not isinstance(part, Unit):
+            yield literal_text(part)
         else:
             yield part.raw
             yield UnitResult(part.index, part.line, part.source, part.raw, "same-language")
