@@ -134,6 +134,8 @@ class StandIn(http.server.ThreadingHTTPServer):
 
     def __init__(self, delay_s: float):
         self.delay_s = delay_s
+        self.requests = 0  # completions asked for (bench_po.py counts what a re-run sends)
+        self.lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Answers)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -161,6 +163,8 @@ class _Answers(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.server.lock:
+            self.server.requests += 1
         time.sleep(self.server.delay_s)
         events = [{"choices": [{"text": "Une phrase traduite.", "finish_reason": "stop"}]}]
         body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"

@@ -289,10 +289,11 @@ def test_several_targets_one_load_one_block_each_and_what_is_already_there_passe
 
 def test_several_targets_json_into_an_output_pattern(llamax, tmp_path):
     (tmp_path / "in.txt").write_text(SOURCE)
+    (tmp_path / "file").write_text("a file, not a folder\n")
     proc = llamax("translate", "--to", "de,sw", "--from", "en", *TINY, "--json", "in.txt",
-                  "-o", "out/in.{lang}.jsonl")
-    assert proc.returncode == 1 and "cannot write out/in.de.jsonl" in proc.stderr.decode()
-    (tmp_path / "out").mkdir()
+                  "-o", "file/in.{lang}.jsonl")
+    assert proc.returncode == 1 and "cannot create file" in proc.stderr.decode()
+    # a pattern's folders are made, as locale/{lang}/LC_MESSAGES/ needs
     proc = llamax("translate", "--to", "de,sw", "--from", "en", *TINY, "--json", "in.txt",
                   "-o", "out/in.{lang}.jsonl")
     assert_finished(proc)

@@ -12,6 +12,7 @@ import pytest
 
 from llamax_cli.core.cancel import CancelToken
 from llamax_cli.engine import Sampling
+from llamax_cli.formats import registry
 from llamax_cli.server import stream
 from llamax_cli.server.errors import ApiError
 from llamax_cli.server.lifecycle import CLIENT_GONE, SHUTDOWN
@@ -113,8 +114,8 @@ def test_a_request_without_a_glossary_gets_the_servers_and_a_sent_one_is_casefol
     ({"source": "auto", "per_unit": ["en"]}, "per_unit must be a list of language codes"),
     ({"per_unit": "en"}, "per_unit must be a list of language codes"),
     ({"per_unit": ["en", "de"]}, "per_unit does not match the document's units"),
-    ({"format": "pdf"}, "format must be one of auto, text, markdown, srt, html, vtt"),
-    ({"name": 5}, "format must be one of auto, text, markdown, srt, html, vtt, and name a file name"),
+    ({"format": "pdf"}, f"format must be one of {', '.join(registry.names())}"),
+    ({"name": 5}, f"format must be one of {', '.join(registry.names())}, and name a file name"),
     ({"max_tokens": 0}, "max_tokens must be a whole number of at least 1"),
     ({"max_tokens": True}, "max_tokens must be a whole number of at least 1"),
     ({"max_tokens": "64"}, "max_tokens must be a whole number of at least 1"),

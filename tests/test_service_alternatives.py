@@ -55,7 +55,7 @@ def test_serve_over_a_remote_engine_answers_alternatives_with_none(gemma_path, c
 
 
 def test_serve_with_fewer_slots_than_beams_gives_what_the_slots_allow(server_env, tmp_path):
-    srv = Server(server_env, tmp_path, "--parallel", "2")  # 2 slots: at most 2 beams
+    srv = Server(server_env, tmp_path, "--parallel", "2")  # 2 slots, 4 sequences: 4 beams
     try:
         status, answer = request(srv.url + "/translate", {
             "q": ["Good morning, my friend.", "Save changes"], "source": "en", "target": "fr",
@@ -64,10 +64,11 @@ def test_serve_with_fewer_slots_than_beams_gives_what_the_slots_allow(server_env
         assert len(answer["translatedText"]) == 2 and len(answer["alternatives"]) == 2
         assert all(isinstance(alts, list) and len(alts) <= 3 for alts in answer["alternatives"])
         assert all(isinstance(text, str) for alts in answer["alternatives"] for text in alts)
-        # An explicit beam width beyond the slots (llamax's own route) is a 400 naming them.
+        # An explicit beam width beyond the sequences (llamax's own route) is a 400 naming them.
         status, answer = request(srv.url + "/llamax/translate", {
-            "text": "Good morning.", "source": "en", "target": "fr", "beams": 3})
-        assert status == 400 and "slots" in answer["error"], answer
+            "text": "Good morning.", "source": "en", "target": "fr", "beams": 5})
+        assert status == 400 and "4 (start it with a larger --parallel)" in answer["error"], \
+            answer
     finally:
         code, err = srv.stop()
         assert code in (0, 143) and "Traceback" not in err, err

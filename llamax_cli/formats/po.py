@@ -274,7 +274,7 @@ def looks_like_po(text: str) -> bool:
     for line in text.splitlines()[:50]:
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            return stripped.startswith(("msgid ", "msgctxt "))
+            return re.match(r'(?:msgid|msgctxt)\s+"', stripped) is not None
     return False
 
 

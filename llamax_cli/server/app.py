@@ -165,9 +165,9 @@ class Api:
         if beams > 1 and not local:
             raise ApiError(400, "Invalid request: this server translates through a remote "
                                 "engine, which has no beam search")
-        slots = getattr(engine, "n_parallel", 1)
+        slots = getattr(engine, "max_beams", 1)  # sequences: --parallel, and at least 4
         if beams > slots:
-            raise ApiError(400, f"Invalid request: {beams} beams need as many slots; this "
+            raise ApiError(400, f"Invalid request: {beams} beams need as many sequences; this "
                                 f"server has {slots} (start it with a larger --parallel)")
         if alternatives and local:
             beams = max(beams, min(alternatives + 1, slots))

@@ -100,7 +100,8 @@ class Translator:
         scheduler = getattr(self._engine, "scheduler", None)
         if scheduler is None:
             return {}
-        return {"slots": self.engine.n_parallel, "active": len(scheduler.active),
+        units = getattr(self.engine, "n_units", self.engine.n_parallel)  # (a beam's seqs: 1)
+        return {"slots": units, "active": len(scheduler.active),
                 "waiting": scheduler.waiting}
 
     # -- detection -----------------------------------------------------------------------
